@@ -1,0 +1,403 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync, statSync, createReadStream } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import Busboy from 'busboy';
+
+/**
+ * The base of every provider fake: a real HTTP server on 127.0.0.1 with a request log that tests
+ * assert on, injectable faults, simulated render time on an adjustable clock, and output files
+ * served with real bytes, Range support and expiring signed URLs.
+ */
+
+export type FaultKind =
+  | '429' // Retry-After in seconds
+  | '429-date' // Retry-After as an HTTP-date
+  | '500'
+  | '502'
+  | '503'
+  | 'reset' // the connection is destroyed without an answer (before handling)
+  | 'reset-after' // the request is handled (a create creates!), then the connection is destroyed
+  | 'slow' // answers after `delayMs`
+  | 'malformed'; // 200 with a body that is not JSON (after handling: a create creates)
+
+export type Fault = {
+  kind: FaultKind;
+  method?: string;
+  /** Matched against the path (no query). */
+  path?: RegExp;
+  /** How many times it fires (default 1). */
+  times?: number;
+  retryAfterSec?: number;
+  delayMs?: number;
+  /** Extra JSON for 429 bodies, e.g. { errorCode: 'concurrency_limit_reached' }. */
+  body?: unknown;
+};
+
+export type RequestLogEntry = {
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or the multipart text fields. */
+  body: unknown;
+  /** Multipart file fields: name → { filename, size, mimeType }. */
+  files: Record<string, { filename: string; size: number; mimeType: string }>;
+  status?: number;
+  fault?: FaultKind;
+};
+
+export type FakeRequest = {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingMessage['headers'];
+  json: unknown;
+  fields: Record<string, string>;
+  files: Record<string, { filename: string; size: number; mimeType: string; bytes: Buffer }>;
+  params: Record<string, string>;
+  raw: IncomingMessage;
+};
+
+export type FakeReply = {
+  status?: number;
+  json?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+};
+
+export type Handler = (req: FakeRequest) => FakeReply | Promise<FakeReply>;
+
+type Route = { method: string; pattern: RegExp; keys: string[]; handler: Handler };
+
+export type FakeOptions = {
+  /** Multiplies simulated render times (e.g. 0.01 → a 60 s render takes 0.6 s). Default 0.01. */
+  timeScale?: number;
+  /** Render time in provider seconds for every new job; default per fake. */
+  renderSec?: number;
+  /** Lifetime of signed output URLs, in real ms. Default 1 hour. */
+  urlTtlMs?: number;
+  /** A clock to use instead of Date.now (benchmarks use a virtual clock). */
+  now?: () => number;
+  port?: number;
+};
+
+export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+
+let sampleCache: Buffer | undefined;
+/** A small, valid H.264/AAC MP4 (test/fixtures/sample.mp4): what every fake serves as output. */
+export function sampleMp4(): Buffer {
+  sampleCache ??= readFileSync(path.join(FIXTURES, 'sample.mp4'));
+  return sampleCache;
+}
+let thumbCache: Buffer | undefined;
+export function sampleJpg(): Buffer {
+  thumbCache ??= readFileSync(path.join(FIXTURES, 'thumb.jpg'));
+  return thumbCache;
+}
+
+/** Simulated job: its status is derived from the clock, so a restarted client sees consistent state. */
+export type SimJob = {
+  id: string;
+  createdAt: number;
+  renderMs: number;
+  /** Set to make the job end failed/rejected instead of succeeding. */
+  failWith?: { status: string; code: string; message: string };
+  canceled?: boolean;
+  data: Record<string, unknown>;
+};
+
+export class FakeServer {
+  readonly log: RequestLogEntry[] = [];
+  readonly faults: Fault[] = [];
+  readonly files = new Map<string, { bytes?: Buffer; filePath?: string; mime: string }>();
+  readonly opts: Required<Omit<FakeOptions, 'port' | 'renderSec'>> & { renderSec: number | undefined };
+  private readonly routes: Route[] = [];
+  private readonly server: http.Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly secret = randomBytes(16).toString('hex');
+  url = '';
+
+  constructor(
+    readonly name: string,
+    opts: FakeOptions = {},
+  ) {
+    this.opts = {
+      timeScale: opts.timeScale ?? 0.01,
+      renderSec: opts.renderSec,
+      urlTtlMs: opts.urlTtlMs ?? 3_600_000,
+      now: opts.now ?? Date.now,
+    };
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    // The signed file route is common to every fake.
+    this.route('GET', '/_files/:key', (req) => this.serveFileRoute(req));
+  }
+
+  now(): number {
+    return this.opts.now();
+  }
+
+  async listen(port = 0): Promise<this> {
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Registers a route; `:name` segments become params. */
+  route(method: string, pattern: string, handler: Handler): void {
+    const keys: string[] = [];
+    const re = new RegExp(
+      '^' +
+        pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, k: string) => {
+          keys.push(k);
+          return '([^/]+)';
+        }) +
+        '$',
+    );
+    this.routes.push({ method, pattern: re, keys, handler });
+  }
+
+  inject(fault: Fault): void {
+    this.faults.push({ times: 1, ...fault });
+  }
+
+  /** Requests matching method and path (string = exact, RegExp = test). */
+  requests(method: string, p: string | RegExp): RequestLogEntry[] {
+    return this.log.filter((e) => e.method === method && (typeof p === 'string' ? e.path === p : p.test(e.path)));
+  }
+
+  /** Render time in real ms for a new job. */
+  renderMsFor(defaultSec: number): number {
+    return (this.opts.renderSec ?? defaultSec) * 1000 * this.opts.timeScale;
+  }
+
+  /** 0..1 progress of a simulated job; >= 1 means done. */
+  progressOf(job: SimJob): number {
+    if (job.renderMs <= 0) return 1;
+    return Math.max(0, (this.now() - job.createdAt) / job.renderMs);
+  }
+
+  /** Stores bytes (or a file on disk) and returns a signed URL that expires after urlTtlMs. */
+  addFile(key: string, content: { bytes?: Buffer; filePath?: string; mime: string }): void {
+    this.files.set(key, content);
+  }
+
+  signedUrl(key: string, ttlMs = this.opts.urlTtlMs): string {
+    const exp = this.now() + ttlMs;
+    const sig = this.sign(`${key}:${exp}`);
+    return `${this.url}/_files/${encodeURIComponent(key)}?X-Amz-Expires=${Math.round(ttlMs / 1000)}&exp=${exp}&sig=${sig}`;
+  }
+
+  private sign(s: string): string {
+    return createHmac('sha256', this.secret).update(s).digest('hex').slice(0, 32);
+  }
+
+  private serveFileRoute(req: FakeRequest): FakeReply {
+    // Handled specially in handle() because it streams; this is only reached for bad signatures.
+    return { status: 403, text: `<Error><Code>AccessDenied</Code><Message>bad signature for ${req.params.key}</Message></Error>` };
+  }
+
+  private streamFile(req: IncomingMessage, res: ServerResponse, key: string, query: URLSearchParams): boolean {
+    const exp = Number(query.get('exp'));
+    const sig = query.get('sig') ?? '';
+    if (sig !== this.sign(`${key}:${exp}`)) return false;
+    if (this.now() > exp) {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+      return true;
+    }
+    const file = this.files.get(key);
+    if (!file) {
+      res.writeHead(404, { 'content-type': 'application/xml' });
+      res.end('<Error><Code>NoSuchKey</Code></Error>');
+      return true;
+    }
+    serveBytes(req, res, file);
+    return true;
+  }
+
+  private takeFault(method: string, p: string): Fault | undefined {
+    const i = this.faults.findIndex((f) => (!f.method || f.method === method) && (!f.path || f.path.test(p)) && (f.times ?? 1) > 0);
+    if (i < 0) return undefined;
+    const f = this.faults[i]!;
+    f.times = (f.times ?? 1) - 1;
+    if (f.times <= 0) this.faults.splice(i, 1);
+    return f;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && u.pathname.startsWith('/_files/')) {
+      const key = decodeURIComponent(u.pathname.slice('/_files/'.length));
+      this.log.push({ at: this.now(), method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: plainHeaders(req.headers), body: null, files: {} });
+      if (this.streamFile(req, res, key, u.searchParams)) return;
+    }
+    let parsed: { json: unknown; fields: Record<string, string>; files: FakeRequest['files'] };
+    try {
+      parsed = await readBody(req);
+    } catch (e) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `unreadable body: ${(e as Error).message}` }));
+      return;
+    }
+    const entry: RequestLogEntry = {
+      at: this.now(),
+      method,
+      path: u.pathname,
+      query: Object.fromEntries(u.searchParams),
+      headers: plainHeaders(req.headers),
+      body: parsed.json ?? (Object.keys(parsed.fields).length ? parsed.fields : null),
+      files: Object.fromEntries(Object.entries(parsed.files).map(([k, f]) => [k, { filename: f.filename, size: f.size, mimeType: f.mimeType }])),
+    };
+    this.log.push(entry);
+    const fault = this.takeFault(method, u.pathname);
+    if (fault) entry.fault = fault.kind;
+    if (fault && (fault.kind === 'reset' || fault.kind.startsWith('429') || /^5\d\d$/.test(fault.kind))) {
+      if (fault.kind === 'reset') {
+        req.socket.destroy();
+        return;
+      }
+      const status = fault.kind.startsWith('429') ? 429 : Number(fault.kind);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (status === 429 || status === 503) {
+        const sec = fault.retryAfterSec ?? 1;
+        headers['retry-after'] = fault.kind === '429-date' ? new Date(Date.now() + sec * 1000).toUTCString() : String(sec);
+      }
+      entry.status = status;
+      res.writeHead(status, headers);
+      res.end(JSON.stringify(fault.body ?? { message: `injected ${status}`, statusCode: status }));
+      return;
+    }
+    if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 2000));
+    const route = this.routes.find((r) => r.method === method && r.pattern.test(u.pathname));
+    if (!route) {
+      entry.status = 404;
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: `Cannot ${method} ${u.pathname}`, statusCode: 404 }));
+      return;
+    }
+    const m = route.pattern.exec(u.pathname)!;
+    const params = Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? '')]));
+    let reply: FakeReply;
+    try {
+      reply = await route.handler({ method, path: u.pathname, query: u.searchParams, headers: req.headers, json: parsed.json, fields: parsed.fields, files: parsed.files, params, raw: req });
+    } catch (e) {
+      reply = { status: 500, json: { message: `fake ${this.name} crashed: ${(e as Error).message}` } };
+    }
+    if (fault?.kind === 'reset-after') {
+      req.socket.destroy();
+      return;
+    }
+    const status = reply.status ?? 200;
+    entry.status = status;
+    if (fault?.kind === 'malformed') {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end('{"id": 12, "status": "PEND');
+      return;
+    }
+    if (reply.text !== undefined) {
+      res.writeHead(status, { 'content-type': 'text/plain', ...(reply.headers ?? {}) });
+      res.end(reply.text);
+    } else {
+      res.writeHead(status, { 'content-type': 'application/json', ...(reply.headers ?? {}) });
+      res.end(reply.json === undefined ? '' : JSON.stringify(reply.json));
+    }
+  }
+}
+
+/** Serves bytes with Content-Length and single-range Range support. */
+export function serveBytes(req: IncomingMessage, res: ServerResponse, file: { bytes?: Buffer; filePath?: string; mime: string }): void {
+  const size = file.bytes ? file.bytes.length : statSync(file.filePath!).size;
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  if (range && (range[1] || range[2])) {
+    start = range[1] ? Number(range[1]) : size - Number(range[2]);
+    end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    if (start >= size || start > end) {
+      res.writeHead(416, { 'content-range': `bytes */${size}` });
+      res.end();
+      return;
+    }
+    status = 206;
+  }
+  const headers: Record<string, string> = {
+    'content-type': file.mime,
+    'content-length': String(end - start + 1),
+    'accept-ranges': 'bytes',
+  };
+  if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(status, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  if (file.bytes) res.end(file.bytes.subarray(start, end + 1));
+  else createReadStream(file.filePath!, { start, end }).pipe(res);
+}
+
+function plainHeaders(h: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+async function readBody(req: IncomingMessage): Promise<{ json: unknown; fields: Record<string, string>; files: FakeRequest['files'] }> {
+  const ct = req.headers['content-type'] ?? '';
+  if (ct.startsWith('multipart/form-data')) {
+    return await new Promise((resolve, reject) => {
+      const fields: Record<string, string> = {};
+      const files: FakeRequest['files'] = {};
+      const bb = Busboy({ headers: req.headers, limits: { fileSize: 6 * 1024 ** 3 } });
+      bb.on('field', (name, value) => {
+        fields[name] = value;
+      });
+      bb.on('file', (name, stream, info) => {
+        // Keep only the first 64 KiB of big files: fakes check type and size, not all bytes.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        stream.on('data', (c: Buffer) => {
+          if (size < 65536) chunks.push(c);
+          size += c.length;
+        });
+        stream.on('end', () => {
+          files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, size, bytes: Buffer.concat(chunks) };
+        });
+      });
+      bb.on('close', () => resolve({ json: undefined, fields, files }));
+      bb.on('error', reject);
+      req.pipe(bb);
+    });
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return { json: undefined, fields: {}, files: {} };
+  if (ct.includes('json')) return { json: JSON.parse(text), fields: {}, files: {} };
+  if (ct.includes('x-www-form-urlencoded')) return { json: undefined, fields: Object.fromEntries(new URLSearchParams(text)), files: {} };
+  return { json: undefined, fields: { _raw: text }, files: {} };
+}
+
+/** A counter-based id generator so ids are readable in test failures. */
+export function idGen(prefix = ''): () => string {
+  let n = 0;
+  return () => `${prefix}${++n}`;
+}
+
+export function uuidLike(): string {
+  const h = randomBytes(16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
