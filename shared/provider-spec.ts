@@ -65,17 +65,23 @@ export type ValidationInput = Readonly<
   }
 >;
 
-export type CostEstimate = Money &
-  Readonly<{
-    /** The rule used, in words: "sora-2: $0.10 per second × 8 s". */
-    rule: string;
-  }>;
+export type CostEstimate = Readonly<{
+  /** null when the provider publishes no price (the UI then says "unknown", never "free"). */
+  amount: number | null;
+  unit: Money['unit'];
+  /** The rule used, in words: "sora-2: $0.10 per second × 8 s". */
+  rule: string;
+}>;
 
 export interface ProviderSpec {
   readonly id: ProviderId;
   readonly displayName: string;
   /** The provider doc version this spec follows, and its known gaps. */
   readonly docsVersion: string;
+  /** Production base URL; overridable per provider (setting, or env TALKBATCH_<ID>_BASE_URL). */
+  readonly defaultBaseUrl: string;
+  /** A warning shown wherever the provider is offered (e.g. aisa: the Sora 2 API was retired). */
+  readonly notice?: string;
   readonly capabilities: readonly Capability[];
   readonly modes: readonly ProviderMode[];
   /** Parameter schema. Every field has `.describe()` text; the renderer builds its form from it. */

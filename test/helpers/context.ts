@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { openAsBlob, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, openAsBlob, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -106,7 +107,15 @@ export async function testAssets(): Promise<TestAssets> {
 export type TestContext = AdapterContext & { logs: { level: string; message: string; data?: unknown }[]; stateMap: Map<string, string> };
 
 export function testContext(
-  opts: Readonly<{ baseUrl: string; credentials: Record<string, string>; assets: AssetAccess; readError?: ErrorBodyReader; headers?: () => Record<string, string>; now?: () => number }>,
+  opts: Readonly<{
+    baseUrl: string;
+    credentials: Record<string, string>;
+    assets: AssetAccess;
+    readError?: ErrorBodyReader;
+    headers?: () => Record<string, string>;
+    now?: () => number;
+    workDir?: string;
+  }>,
 ): TestContext {
   const logs: TestContext['logs'] = [];
   const stateMap = new Map<string, string>();
@@ -119,6 +128,7 @@ export function testContext(
     log: (level, message, data) => void logs.push({ level, message, ...(data ? { data } : {}) }),
     now: opts.now ?? Date.now,
     signal: new AbortController().signal,
+    workDir: opts.workDir ?? mkdtempSync(path.join(tmpdir(), 'tb-work-')),
     logs,
     stateMap,
   };

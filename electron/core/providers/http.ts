@@ -122,6 +122,11 @@ export class HttpClient {
     return this.opts.baseUrl;
   }
 
+  /** A client with the same base URL, signal and request log, plus an adapter's auth headers and error reader. */
+  with(extra: Readonly<Pick<HttpClientOptions, 'headers' | 'readError' | 'requestIdHeaders' | 'defaultTimeoutMs'>>): HttpClient {
+    return new HttpClient({ ...this.opts, ...extra });
+  }
+
   /** Sends a request; resolves with any ok status, throws ProviderError otherwise. */
   async send(req: HttpRequest): Promise<HttpResponse> {
     const url = joinUrl(this.opts.baseUrl, req.path, req.query);

@@ -126,6 +126,8 @@ export interface AdapterContext {
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: Readonly<Record<string, unknown>>): void;
   now(): number;
   readonly signal: AbortSignal;
+  /** A scratch folder of this provider's inside the data dir (temp files, local renders). Exists. */
+  readonly workDir: string;
 }
 
 export interface AssetAccess {
