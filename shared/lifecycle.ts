@@ -30,12 +30,15 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   // submitting → submit_unknown: it may have reached the provider but no id was recorded.
   submitting: ['running', 'queued', 'failed', 'submit_unknown', 'canceled'],
   // running → running is allowed so progress updates can be recorded as events without a status change.
-  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused'],
+  // running → queued only for providers whose lost jobs cost nothing to redo (spec.retryLostJobs: local).
+  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused', 'queued'],
   // downloading → failed only when the output is gone for good (the render itself is never repeated).
   downloading: ['downloading', 'completed', 'failed', 'canceled'],
   completed: [],
   // failed → queued is "retry": the same job, same inputs, a new idempotency key.
-  failed: ['queued'],
+  // failed → downloading is "retry" of a job whose render succeeded but whose download failed:
+  // the paid render is never repeated.
+  failed: ['queued', 'downloading'],
   canceled: ['queued'],
   // paused → running: a job paused while the provider renders resumes polling (it was never abandoned).
   paused: ['queued', 'running', 'canceled'],

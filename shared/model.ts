@@ -67,6 +67,8 @@ export type JobRecord = Readonly<{
   costUsed: Money | null;
   error: ErrorInfo | null;
   outputId: string | null;
+  /** A preview waiting for the user's approval before the paid render (Creatify templates). */
+  preview: Readonly<{ url: string; kind: 'video' | 'page' }> | null;
   createdAt: number;
   updatedAt: number;
   submittedAt: number | null;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync, statSync, createReadStream } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
@@ -84,7 +84,8 @@ export type FakeOptions = {
   port?: number;
 };
 
-export const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
+/** test/fixtures from the source tree, or from the bundled demo fakes in dist/electron/. */
+export const FIXTURES = [path.resolve(__dirname, '..', 'fixtures'), path.resolve(__dirname, '..', '..', 'test', 'fixtures')].find((d) => existsSync(path.join(d, 'sample.mp4'))) ?? path.resolve(__dirname, '..', 'fixtures');
 
 let sampleCache: Buffer | undefined;
 /** A small, valid H.264/AAC MP4 (test/fixtures/sample.mp4): what every fake serves as output. */
@@ -115,6 +116,7 @@ export class FakeServer {
   readonly files = new Map<string, { bytes?: Buffer; filePath?: string; mime: string }>();
   readonly opts: Required<Omit<FakeOptions, 'port' | 'renderSec'>> & { renderSec: number | undefined };
   private readonly routes: Route[] = [];
+  private readonly interceptors: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly secret = randomBytes(16).toString('hex');
@@ -130,7 +132,10 @@ export class FakeServer {
       urlTtlMs: opts.urlTtlMs ?? 3_600_000,
       now: opts.now ?? Date.now,
     };
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      for (const f of this.interceptors) if (f(req, res)) return;
+      void this.handle(req, res);
+    });
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -166,6 +171,11 @@ export class FakeServer {
         '$',
     );
     this.routes.push({ method, pattern: re, keys, handler });
+  }
+
+  /** Handles raw requests before body parsing (streamed uploads); return true when handled. */
+  intercept(fn: (req: IncomingMessage, res: ServerResponse) => boolean): void {
+    this.interceptors.push(fn);
   }
 
   inject(fault: Fault): void {

@@ -34,8 +34,8 @@ export interface ProviderAdapter {
    * submitting again blindly (idempotency key, list endpoints, title + creation time).
    */
   reconcile(job: AdapterJob, ctx: AdapterContext): Promise<ReconcileResult>;
-  /** Continue after the user approved a preview (Creatify custom templates). */
-  approve?(job: AdapterJob, ctx: AdapterContext): Promise<void>;
+  /** Continue after the user approved a preview (Creatify custom templates); may return state to merge. */
+  approve?(job: AdapterJob, ctx: AdapterContext): Promise<void | Readonly<{ providerState?: Readonly<Record<string, unknown>> }>>;
   /** "Test key": a cheap authenticated call; the balance where the provider tells it. */
   testCredentials(ctx: AdapterContext): Promise<CredentialTest>;
   /** Picker lists (Creatify personas, voices; Oshara saved voices; TFI projects). */

@@ -1,0 +1,239 @@
+import path from 'node:path';
+import type { ChannelName, ChannelParsed, Handlers, ProviderInfo } from '../../shared/contract';
+import { contract } from '../../shared/contract';
+import { parseCsv, parseJsonl } from '../../shared/batch-format';
+import type { BatchRow } from '../../shared/model';
+import { PROVIDER_NAMES } from '../../shared/providers';
+import { AppError, type ErrorInfo, type Result } from '../../shared/result';
+import type { Core } from './app-core';
+import { FileProblem } from './assets/store';
+import { publicJob } from './db/jobs';
+import { isProviderError } from './providers/http';
+import { ASSET_HOST } from './secrets/vault';
+
+export type HandlerOptions = Readonly<{
+  version: string;
+  mode: 'electron' | 'server';
+  /** Opens the OS file manager at a file (Electron); server mode only reports the path. */
+  reveal?: (file: string) => boolean;
+}>;
+
+/** One handler per contract channel, each a thin route to a core service (DESIGN.md rule 4). */
+export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
+  const { engine, jobs } = core;
+  const providerInfo = (): ProviderInfo[] =>
+    [...core.adapters.values()].map((a) => {
+      const s = a.describe();
+      return {
+        id: s.id,
+        name: s.displayName,
+        configured: s.credentialFields.length === 0 || core.vault.configured(s.id),
+        enabled: core.providerBlocked(s.id) === null,
+        ...(s.notice ? { notice: s.notice } : {}),
+        docsVersion: s.docsVersion,
+        capabilities: s.capabilities,
+        modes: s.modes,
+        limits: s.limits,
+        credentialFields: s.credentialFields,
+        concurrency: core.concurrencyOf(s.id),
+        concurrencyDefault: s.concurrencyDefault,
+        baseUrl: core.baseUrlOf(s.id),
+        defaultBaseUrl: s.defaultBaseUrl,
+        costUnit: s.costUnit,
+        costRule: s.costRule,
+        needsAssetHost: s.id === 'techforge' || s.id === 'creatify',
+      };
+    });
+
+  const queueState = () => ({ paused: core.settings.get().queuePaused, counts: jobs.countsByStatus() });
+
+  return {
+    'app:info': () => ({
+      version: opts.version,
+      mode: opts.mode,
+      dataDir: core.paths.root,
+      libraryDir: core.library.dir,
+      platform: process.platform,
+    }),
+    'providers:list': () => providerInfo(),
+    'providers:options': async ({ provider, list }) => {
+      const a = core.adapters.get(provider);
+      if (!a?.listOptions) return [];
+      return await a.listOptions(list, core.contextFor(provider));
+    },
+
+    'credentials:list': () => core.vault.list(),
+    'credentials:set': ({ provider, label, values, activate }) => {
+      const saved = core.vault.set(provider, label, values, activate ?? true);
+      if (provider !== ASSET_HOST) jobs.wakeQueued({ provider }, Date.now());
+      engine.wake();
+      return saved;
+    },
+    'credentials:remove': ({ id }) => {
+      core.vault.remove(id);
+      return null;
+    },
+    'credentials:activate': ({ id }) => {
+      core.vault.activate(id);
+      engine.wake();
+      return null;
+    },
+    'credentials:test': async ({ provider, id }) => {
+      const a = core.adapters.get(provider);
+      if (!a) throw new AppError('unknown_provider', `Unknown provider ${provider}`);
+      const creds = core.vault.resolve(provider, id);
+      if (a.describe().credentialFields.length && !creds) return { ok: false, message: `No key saved for ${PROVIDER_NAMES[provider]}` };
+      const ctx = { ...core.contextFor(provider), credentials: creds ?? {} };
+      try {
+        return await a.testCredentials(ctx);
+      } catch (e) {
+        return { ok: false, message: (e as Error).message };
+      }
+    },
+
+    'settings:get': () => ({ settings: core.settings.get(), vault: { secure: core.vault.cipher.secure, description: core.vault.cipher.description } }),
+    'settings:set': ({ patch }) => {
+      const before = core.settings.get();
+      const next = core.settings.set(patch);
+      if (before.queuePaused !== next.queuePaused || patch.concurrency || patch.aisaEnabled !== undefined) {
+        jobs.wakeQueued({}, Date.now());
+        engine.wake();
+        core.events.emit('queue:changed', queueState());
+      }
+      return next;
+    },
+
+    'assets:import': async ({ paths }) => {
+      const out = [];
+      for (const p of paths) {
+        try {
+          out.push({ path: p, asset: await core.assets.importFile(p) });
+        } catch (e) {
+          out.push({ path: p, error: (e as Error).message, accepted: e instanceof FileProblem ? e.accepted : '' });
+        }
+      }
+      return out;
+    },
+
+    'batches:parse': ({ text, format, mapping }) => (format === 'csv' ? parseCsv(text, mapping ?? {}) : parseJsonl(text)),
+    'batches:preflight': async ({ rows, baseDir }) => await core.admission.preflight(rows as BatchRow[], baseDir),
+    'batches:create': async ({ name, rows, baseDir, testFirst, budget }) => {
+      const res = await core.admission.admit({
+        name,
+        rows: rows as BatchRow[],
+        ...(baseDir ? { baseDir } : {}),
+        ...(testFirst !== undefined ? { testFirst } : {}),
+        ...(budget ? { budget } : {}),
+        source: 'app',
+      });
+      for (const id of res.jobIds) engine.markChanged(id);
+      engine.wake();
+      return { batchId: res.batchId, jobIds: res.jobIds };
+    },
+    'batches:list': () => core.batches.summaries(),
+    'batches:manifest': async ({ batchId }) => await core.library.manifest(batchId),
+    'batches:set-budget': ({ batchId, budget }) => {
+      core.batches.setBudget(batchId, budget);
+      jobs.wakeQueued({ batchId }, Date.now());
+      engine.wake();
+      return null;
+    },
+
+    'jobs:list': ({ batchId, statuses, limit, offset }) => {
+      const filter = { ...(batchId ? { batchId } : {}), ...(statuses ? { statuses } : {}) };
+      return { jobs: jobs.list({ ...filter, limit: limit ?? 5000, offset: offset ?? 0 }).map(publicJob), total: jobs.count(filter) };
+    },
+    'jobs:get': ({ id }) => {
+      const job = jobs.get(id);
+      if (!job) throw new AppError('not_found', 'That job no longer exists');
+      const output = job.outputId ? (core.outputs.get(job.outputId) ?? null) : null;
+      return { job: publicJob(job), events: jobs.events(id), output };
+    },
+    'jobs:action': async ({ ids, action }) => await engine.act(ids, action),
+    'jobs:reorder': ({ ids, position }) => {
+      engine.reorder(ids, position);
+      return null;
+    },
+
+    'queue:get': () => queueState(),
+    'queue:set-paused': ({ paused }) => {
+      core.settings.set({ queuePaused: paused });
+      if (!paused) jobs.wakeQueued({}, Date.now());
+      engine.wake();
+      const state = queueState();
+      core.events.emit('queue:changed', state);
+      return state;
+    },
+
+    'library:list': (q) => {
+      const { items, total } = core.outputs.list(q);
+      return { items, total, tags: core.outputs.allTags() };
+    },
+    'library:review': ({ id, review, tags }) => {
+      if (!core.outputs.get(id)) throw new AppError('not_found', 'That video is no longer in the library');
+      core.outputs.setReview(id, review, tags);
+      core.events.emit('library:changed', { outputIds: [id] });
+      return core.outputs.get(id)!;
+    },
+    'library:reveal': ({ id }) => {
+      const o = core.outputs.get(id);
+      if (!o) throw new AppError('not_found', 'That video is no longer in the library');
+      const file = path.join(core.library.dir, o.file);
+      return { path: file, opened: opts.reveal?.(file) ?? false };
+    },
+    'library:rerender': async ({ id, provider, params }) => {
+      const o = core.outputs.get(id);
+      const job = o ? jobs.get(o.jobId) : undefined;
+      if (!o || !job) throw new AppError('not_found', 'That video is no longer in the library');
+      // Same inputs, already in the asset store; only the provider (and its parameters) change.
+      const input = { ...job.input, params: params ?? (provider === job.provider ? job.input.params : {}) };
+      const adapter = core.adapters.get(provider)!;
+      const resolve = (r: typeof input.avatar) => (r && 'asset' in r ? { asset: core.assets.info(r.asset) } : r);
+      const vin = { ...input, avatar: resolve(input.avatar), audio: resolve(input.audio), video: resolve(input.video) };
+      const cleaned = Object.fromEntries(Object.entries(vin).filter(([, v]) => v !== undefined)) as typeof vin;
+      const issues = [...(core.providerBlocked(provider) ? [{ field: 'provider', message: core.providerBlocked(provider)! }] : []), ...adapter.validate(cleaned)];
+      if (issues.length) throw new AppError('invalid_batch', `${PROVIDER_NAMES[provider]} cannot render this row as it is`, issues);
+      const est = adapter.estimateCost(cleaned);
+      const created = jobs.createBatch(
+        { name: `${o.batchName} — again with ${PROVIDER_NAMES[provider]}`, source: `rerender:${o.id}`, budget: null, estimate: est.amount === null ? [] : [{ amount: est.amount, unit: est.unit }] },
+        [{ row: job.row, provider, input, costEstimate: est.amount === null ? null : { amount: est.amount, unit: est.unit }, status: 'queued' }],
+      );
+      for (const jid of created.jobIds) engine.markChanged(jid);
+      engine.wake();
+      return { batchId: created.batch.id, jobIds: created.jobIds };
+    },
+  };
+}
+
+/**
+ * Runs one channel for a transport: validates the input against the contract (the renderer is not
+ * trusted), calls the handler, and turns any failure into an error value with a user-facing message.
+ */
+export async function dispatch<K extends ChannelName>(handlers: Handlers, channel: K, raw: unknown, log?: (m: string, d: Record<string, unknown>) => void): Promise<Result<unknown>> {
+  const parsed = contract[channel].input.safeParse(raw ?? {});
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: `The request to ${channel} is not valid`,
+        issues: parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'input', message: i.message })),
+      },
+    };
+  }
+  try {
+    const handler = handlers[channel] as (input: ChannelParsed<K>) => unknown;
+    const value = await handler(parsed.data as ChannelParsed<K>);
+    return { ok: true, value };
+  } catch (e) {
+    return { ok: false, error: toErrorInfo(e, channel, log) };
+  }
+}
+
+export function toErrorInfo(e: unknown, channel: string, log?: (m: string, d: Record<string, unknown>) => void): ErrorInfo {
+  if (e instanceof AppError) return { code: e.code, message: e.message, ...(e.issues ? { issues: e.issues } : {}) };
+  if (isProviderError(e)) return { code: e.code, message: e.message };
+  if (e instanceof FileProblem) return { code: 'invalid_file', message: e.message, issues: [{ field: 'file', message: e.message, accepted: e.accepted }] };
+  log?.('Handler failed', { channel, error: String((e as Error)?.stack ?? e) });
+  return { code: 'internal', message: `Something went wrong (${(e as Error)?.message ?? 'unknown error'}). The details are in the log.` };
+}

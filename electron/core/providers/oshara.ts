@@ -1,0 +1,763 @@
+/**
+ * Oshara adapter. Follows the Oshara docs as copied 2025-06: video-rendering "jobs" and "overview" pages
+ * (blog.oshara.ai/docs/video-rendering/…), API reference "authentication" and "api-keys" (docs.oshara.ai),
+ * summarised in PROVIDERS.md §1 and the seed doc 000 (POST /video-jobs/, /video-only/, /video-jobs/stats/).
+ *
+ * Known gaps, each handled tolerantly below:
+ * - whether /video-jobs/ accepts `X-API-Key` [UNCONFIRMED]: an API key refused there falls back to the JWT login;
+ * - list pagination [UNCONFIRMED]: a plain array and a DRF page `{count,next,previous,results}` are both read;
+ * - error body format [UNCONFIRMED]: DRF `{"detail": …}` and field errors `{field: [msgs]}` are both read;
+ * - voices endpoint [UNCONFIRMED]: `GET /voices/` is tried; a 404 means "not available" (empty picker);
+ * - /video-only/ and /video-jobs/stats/ response shapes [UNCONFIRMED]: read as the job object / loose counts;
+ * - whether processed_video_url is re-signed on every GET [UNCONFIRMED]: output() always re-reads the job;
+ * - no cancel, no delete, no prices, no published limits.
+ */
+import { createHash } from 'node:crypto';
+import { osharaModeOf, osharaParams, osharaSpec } from '../../../shared/providers/oshara';
+import type { OsharaMode } from '../../../shared/providers/oshara';
+import { FormData, ProviderError, defaultReadError, isProviderError, joinUrl } from './http';
+import type { ErrorBodyReader, ErrorKind, HttpRequest, HttpResponse } from './http';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ProviderAdapter, ReconcileResult, SubmitResult } from './types';
+
+const JOBS_PATH = '/video-jobs/';
+const VIDEO_ONLY_PATH = '/video-only/';
+const STATS_PATH = '/video-jobs/stats/';
+const LOGIN_PATH = '/auth/login/';
+const REFRESH_PATH = '/auth/refresh/';
+const ME_PATH = '/auth/me/';
+const VOICES_PATH = '/voices/';
+
+/** Pages of the job list read per poll / reconcile: the list is newest first, so old pages rarely matter. */
+const MAX_LIST_PAGES = 10;
+/** Clock skew allowed between this machine and Oshara when comparing creation times. */
+const RECONCILE_WINDOW_MS = 2 * 60_000;
+/** The presigned URL lives 1 hour (`X-Amz-Expires=3600` in the jobs page example). */
+const DEFAULT_URL_TTL_MS = 3_600_000;
+const MAX_CLAIMS = 500;
+
+const K_ACCESS = 'access';
+const K_REFRESH = 'refresh';
+const K_SESSION = 'session_for';
+const K_CLAIMS = 'claims';
+const K_KEY_REFUSED = 'api_key_refused';
+
+type Json = Record<string, unknown>;
+
+type Creds = Readonly<{ apiKey?: string; token?: string; email?: string; password?: string }>;
+
+function credsOf(ctx: AdapterContext): Creds {
+  const pick = (k: string): string | undefined => {
+    const v = ctx.credentials[k]?.trim();
+    return v ? v : undefined;
+  };
+  const apiKey = pick('apiKey');
+  const token = pick('token');
+  const email = pick('email');
+  const password = pick('password');
+  return { ...(apiKey ? { apiKey } : {}), ...(token ? { token } : {}), ...(email ? { email } : {}), ...(password ? { password } : {}) };
+}
+
+const canLogIn = (c: Creds): boolean => c.email !== undefined && c.password !== undefined;
+
+/** What is missing, in words, or undefined when some usable combination exists. */
+function missingCredentials(c: Creds): string | undefined {
+  if (c.apiKey || c.token || canLogIn(c)) return undefined;
+  if (c.email) return 'Oshara needs the account password too (only the email is set), or an API key or access token';
+  if (c.password) return 'Oshara needs the account email too (only the password is set), or an API key or access token';
+  return 'Oshara needs an API key (sk_…), an access token, or the account email and password';
+}
+
+function asRecord(v: unknown): Json | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function idStr(v: unknown): string | undefined {
+  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  return str(v);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * Oshara looks like Django REST Framework (trailing slashes, access/refresh JWT pair), so errors are read as
+ * DRF shapes [UNCONFIRMED, PROVIDERS.md §1.4]: `{"detail": "…", "code": "…"}`, field errors
+ * `{"title": ["This field may not be blank."]}`, `non_field_errors`, or a top-level list of messages.
+ */
+export const readOsharaError: ErrorBodyReader = (status, body, text) => {
+  if (Array.isArray(body) && body.every((x) => typeof x === 'string')) return { message: body.join(' ') };
+  const b = asRecord(body);
+  if (b) {
+    const code = str(b.code);
+    if (typeof b.detail === 'string') return { message: b.detail, ...(code ? { code } : {}) };
+    const fields = fieldMessages(b, '');
+    if (fields.length) return { message: fields.join('; '), ...(code ? { code } : {}) };
+  }
+  return defaultReadError(status, body, text);
+};
+
+function fieldMessages(v: unknown, prefix: string): string[] {
+  if (typeof v === 'string') return [prefix ? `${prefix}: ${v}` : v];
+  if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'string')) return v.length ? [prefix ? `${prefix}: ${v.join(' ')}` : v.join(' ')] : [];
+    return v.flatMap((x) => fieldMessages(x, prefix));
+  }
+  const r = asRecord(v);
+  if (!r) return [];
+  return Object.entries(r).flatMap(([k, x]) => {
+    if (k === 'code' || k === 'status_code') return [];
+    const name = k === 'non_field_errors' ? prefix : prefix ? `${prefix}.${k}` : k;
+    return fieldMessages(x, name);
+  });
+}
+
+/** The same error with the provider's words put in context, its kind and retry hints kept. */
+function explain(e: ProviderError, context: string, kind: ErrorKind = e.kind): ProviderError {
+  const own = e.status !== undefined && !/^http_\d+$/.test(e.code) && e.code !== 'malformed_response' && !e.message.includes(e.code);
+  const codeNote = own ? ` (${e.code})` : '';
+  return new ProviderError(kind, `${context}: ${e.message}${codeNote}`, {
+    ...(e.status !== undefined ? { status: e.status } : {}),
+    code: e.code,
+    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+    ...(e.requestId ? { requestId: e.requestId } : {}),
+    cause: e,
+  });
+}
+
+function authError(message: string, cause?: unknown): ProviderError {
+  return new ProviderError('auth', message, { code: 'oshara_auth', ...(cause !== undefined ? { cause } : {}) });
+}
+
+/** Our own auth messages already name the credential; anything else gets the context and a hint. */
+function inContext(e: unknown, context: string, c: Creds): unknown {
+  if (!isProviderError(e) || e.code === 'oshara_auth') return e;
+  if (e.kind === 'auth') return explain(e, `${context}: Oshara refused access (check the ${credentialInUse(c)})`);
+  if (e.kind === 'rate_limit') return explain(e, `${context}: Oshara is limiting requests`);
+  if (e.kind === 'transient') return explain(e, `${context}: Oshara did not answer properly, will retry`);
+  return explain(e, context);
+}
+
+function credentialInUse(c: Creds): string {
+  if (c.apiKey) return 'API key';
+  if (c.token) return 'access token';
+  return 'email and password';
+}
+
+/**
+ * "Concurrent job limits depend on your plan" (overview) — the refusal's shape is not documented
+ * [UNCONFIRMED], so a create refused with words about concurrency is read as the concurrency limit.
+ */
+function isConcurrencyRefusal(e: ProviderError): boolean {
+  return (e.kind === 'rate_limit' || e.kind === 'permanent' || e.kind === 'auth') && /concurren|simultaneous|(active|running|pending|parallel) (video )?(jobs|renders)/i.test(e.message);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Auth: API key → X-API-Key; else Bearer (saved session, then the pasted token); else log in.
+
+function sessionTag(c: Creds): string {
+  // Stored tokens belong to the credentials that produced them; new credentials start a new session.
+  return createHash('sha256').update(`${c.email ?? ''}\n${c.token ?? ''}`).digest('hex').slice(0, 16);
+}
+
+function keyTag(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+}
+
+function storedSession(ctx: AdapterContext, c: Creds): { access?: string; refresh?: string } {
+  if (ctx.state.get(K_SESSION) !== sessionTag(c)) return {};
+  const access = ctx.state.get(K_ACCESS);
+  const refresh = ctx.state.get(K_REFRESH);
+  return { ...(access ? { access } : {}), ...(refresh ? { refresh } : {}) };
+}
+
+function saveSession(ctx: AdapterContext, c: Creds, access: string, refresh: string | undefined): void {
+  ctx.state.set(K_SESSION, sessionTag(c));
+  ctx.state.set(K_ACCESS, access);
+  ctx.state.set(K_REFRESH, refresh);
+}
+
+function clearSession(ctx: AdapterContext): void {
+  ctx.state.set(K_ACCESS, undefined);
+  ctx.state.set(K_REFRESH, undefined);
+  ctx.state.set(K_SESSION, undefined);
+}
+
+function isUnauthorized(e: unknown): e is ProviderError {
+  // simplejwt answers 401 with code token_not_valid; some DRF setups answer 403 with the same code.
+  return isProviderError(e) && e.kind === 'auth' && (e.status === 401 || e.code === 'token_not_valid');
+}
+
+async function sendWith<T>(ctx: AdapterContext, headers: Readonly<Record<string, string>>, req: HttpRequest): Promise<{ data: T; res: HttpResponse }> {
+  return await ctx.http.with({ headers: () => headers, readError: readOsharaError }).json<T>(req);
+}
+
+/** Tokens come as `{access, refresh}` (auth page); a nested `tokens` object is read too, just in case. */
+function tokensOf(data: unknown): { access?: string; refresh?: string } {
+  const d = asRecord(data);
+  const t = asRecord(d?.tokens) ?? d;
+  const access = str(t?.access) ?? str(t?.access_token);
+  const refresh = str(t?.refresh) ?? str(t?.refresh_token);
+  return { ...(access ? { access } : {}), ...(refresh ? { refresh } : {}) };
+}
+
+async function logIn(ctx: AdapterContext, c: Creds): Promise<string> {
+  if (!c.email || !c.password) throw authError(missingCredentials(c) ?? 'Oshara needs the account email and password to sign in');
+  let data: unknown;
+  try {
+    // Logging in creates nothing that costs money, so a lost answer may simply be retried.
+    ({ data } = await sendWith(ctx, {}, { method: 'POST', path: LOGIN_PATH, json: { email: c.email, password: c.password }, idempotent: true }));
+  } catch (e) {
+    if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'permanent')) {
+      throw authError(`Oshara refused the sign-in: ${e.message}. Check the account email and password.`, e);
+    }
+    throw inContext(e, 'Signing in to Oshara', c);
+  }
+  const t = tokensOf(data);
+  if (!t.access) throw authError('Oshara accepted the sign-in but sent no access token; check the email and password, or use an API key');
+  saveSession(ctx, c, t.access, t.refresh);
+  ctx.log('info', 'Signed in to Oshara with the account email and password');
+  return t.access;
+}
+
+/** After a 401: refresh (`POST /auth/refresh/` {refresh} → {access}), else sign in again, else a clear auth error. */
+async function renewAccess(ctx: AdapterContext, c: Creds, cause: ProviderError): Promise<string> {
+  const s = storedSession(ctx, c);
+  if (s.refresh) {
+    try {
+      const { data } = await sendWith(ctx, {}, { method: 'POST', path: REFRESH_PATH, json: { refresh: s.refresh }, idempotent: true });
+      const t = tokensOf(data);
+      if (t.access) {
+        // simplejwt may rotate the refresh token too; keep the old one otherwise.
+        saveSession(ctx, c, t.access, t.refresh ?? s.refresh);
+        ctx.log('info', 'Renewed the Oshara access token with the refresh token');
+        return t.access;
+      }
+    } catch (e) {
+      if (!isProviderError(e) || (e.kind !== 'auth' && e.kind !== 'permanent')) throw inContext(e, 'Renewing the Oshara session', c);
+      ctx.log('info', 'Oshara refused the refresh token (it lasts 30 days); signing in again if possible');
+    }
+  }
+  clearSession(ctx);
+  if (canLogIn(c)) return await logIn(ctx, c);
+  const what = c.token ? 'access token' : 'saved session';
+  throw authError(
+    `Oshara refused the ${what}: ${cause.message}. Paste a new access token (they last 10 days), or add the account email and password so Talkbatch can sign in again.`,
+    cause,
+  );
+}
+
+async function bearerCall<T>(ctx: AdapterContext, c: Creds, req: HttpRequest): Promise<{ data: T; res: HttpResponse }> {
+  const access = storedSession(ctx, c).access ?? c.token ?? (await logIn(ctx, c));
+  try {
+    return await sendWith<T>(ctx, { authorization: `Bearer ${access}` }, req);
+  } catch (e) {
+    if (!isUnauthorized(e)) throw e;
+    // A 401 means the request was refused before anything was created, so even a create may be resent once.
+    const renewed = await renewAccess(ctx, c, e);
+    try {
+      return await sendWith<T>(ctx, { authorization: `Bearer ${renewed}` }, req);
+    } catch (e2) {
+      if (isUnauthorized(e2)) {
+        throw authError(`Oshara refused a freshly renewed access token: ${e2.message}. Check that the account is active, and the email and password.`, e2);
+      }
+      throw e2;
+    }
+  }
+}
+
+/** Every authenticated request goes through here. */
+async function call<T>(ctx: AdapterContext, req: HttpRequest): Promise<{ data: T; res: HttpResponse }> {
+  const c = credsOf(ctx);
+  const missing = missingCredentials(c);
+  if (missing) throw authError(missing);
+  const fallback = c.token !== undefined || canLogIn(c);
+  // Once this key was refused and a JWT is available, skip it: no request (or upload) is sent twice.
+  if (c.apiKey && !(fallback && ctx.state.get(K_KEY_REFUSED) === keyTag(c.apiKey))) {
+    try {
+      return await sendWith<T>(ctx, { 'x-api-key': c.apiKey }, req);
+    } catch (e) {
+      if (!isUnauthorized(e)) throw e;
+      if (!fallback) {
+        throw authError(
+          `Oshara refused the API key on ${req.path}: ${e.message}. Check the API key; whether video jobs accept API keys is not documented, so adding the account email and password is the safe choice.`,
+          e,
+        );
+      }
+      // [UNCONFIRMED] whether /video-jobs/ accepts X-API-Key (PROVIDERS.md §1.1): fall back to the JWT.
+      ctx.state.set(K_KEY_REFUSED, keyTag(c.apiKey));
+      ctx.log('warn', `Oshara refused the API key on ${req.path}; using the access token or sign-in from now on`);
+    }
+  }
+  return await bearerCall<T>(ctx, c, req);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Jobs, lists, status
+
+type OsharaJob = Readonly<{
+  id: string;
+  title: string | undefined;
+  status: string;
+  textContent: string | undefined;
+  videoUrl: string | undefined;
+  errorMessage: string | undefined;
+  externalJobId: string | undefined;
+  createdAt: number | undefined;
+}>;
+
+function parseJob(v: unknown): OsharaJob | undefined {
+  const r = asRecord(v);
+  if (!r) return undefined;
+  // /video-only/'s answer is [UNCONFIRMED] ("same polling pattern"): the job itself, or wrapped.
+  const j = r.id === undefined ? (asRecord(r.job) ?? asRecord(r.video_job) ?? r) : r;
+  const id = idStr(j.id) ?? idStr(j.job_id);
+  if (!id) return undefined;
+  const created = typeof j.created_at === 'string' ? Date.parse(j.created_at) : NaN;
+  return {
+    id,
+    title: typeof j.title === 'string' ? j.title : undefined,
+    status: typeof j.status === 'string' ? j.status : '',
+    textContent: typeof j.text_content === 'string' ? j.text_content : undefined,
+    videoUrl: str(j.processed_video_url),
+    errorMessage: str(j.error_message),
+    externalJobId: idStr(j.external_job_id),
+    createdAt: Number.isNaN(created) ? undefined : created,
+  };
+}
+
+function toPollResult(job: OsharaJob, ctx: AdapterContext): PollResult {
+  const raw = job.status || '(no status)';
+  const base = { rawStatus: raw, ...(job.externalJobId ? { providerState: { externalJobId: job.externalJobId } } : {}) };
+  switch (job.status.toLowerCase()) {
+    case 'pending':
+      return { state: 'queued', ...base };
+    case 'processing':
+      return { state: 'running', ...base };
+    case 'completed':
+      if (job.videoUrl) return { state: 'succeeded', progress: 1, ...base };
+      ctx.log('warn', `Oshara job ${job.id} says COMPLETED but has no processed_video_url yet; still waiting`);
+      return { state: 'running', ...base };
+    case 'failed':
+      return {
+        state: 'failed',
+        ...base,
+        error: { code: 'oshara_failed', message: `Oshara could not render the video: ${job.errorMessage ?? 'no reason given (error_message is empty)'}` },
+      };
+    default:
+      ctx.log('warn', `Oshara job ${job.id} has an unknown status "${raw}"; treating it as still rendering`);
+      return { state: 'running', ...base };
+  }
+}
+
+type Listing = { items: OsharaJob[]; complete: boolean; pages: number; raw: number };
+
+/**
+ * Reads the newest-first job list. Its shape is [UNCONFIRMED]: a plain array (all jobs) or a DRF page
+ * `{count, next, previous, results}`; `next` is followed while `more(items)` says so, at most `maxPages`.
+ * Returns undefined when the answer is neither shape.
+ */
+async function listJobs(ctx: AdapterContext, more: (items: readonly OsharaJob[]) => boolean, maxPages = MAX_LIST_PAGES): Promise<Listing | undefined> {
+  const items: OsharaJob[] = [];
+  let path: string = JOBS_PATH;
+  let raw = 0;
+  for (let page = 1; ; page++) {
+    const { data } = await call<unknown>(ctx, { method: 'GET', path });
+    const rec = asRecord(data);
+    const list = Array.isArray(data) ? data : Array.isArray(rec?.results) ? rec.results : undefined;
+    if (!list) {
+      ctx.log('warn', 'Oshara answered the job list with an unknown shape (neither a list nor a page with results)');
+      return undefined;
+    }
+    raw += list.length;
+    for (const v of list) {
+      const j = parseJob(v);
+      if (j) items.push(j);
+    }
+    const next = rec ? str(rec.next) : undefined;
+    if (!next) return { items, complete: true, pages: page, raw };
+    if (page >= maxPages || !more(items)) return { items, complete: false, pages: page, raw };
+    path = sameHostUrl(ctx.baseUrl, JOBS_PATH, next);
+  }
+}
+
+/**
+ * DRF builds `next` from the request's Host; behind a proxy that can be another scheme or host. Only the path and
+ * query are kept, on the configured base URL's origin, so credentials never go anywhere else.
+ */
+function sameHostUrl(baseUrl: string, listPath: string, next: string): string {
+  const listUrl = joinUrl(baseUrl, listPath);
+  const n = new URL(next, listUrl);
+  const origin = new URL(listUrl).origin;
+  return n.origin === origin ? n.toString() : new URL(n.pathname + n.search, origin).toString();
+}
+
+async function retrieve(ctx: AdapterContext, id: string): Promise<OsharaJob> {
+  const { data } = await call<unknown>(ctx, { method: 'GET', path: `${JOBS_PATH}${encodeURIComponent(id)}/` });
+  const job = parseJob(data);
+  if (!job) throw new ProviderError('transient', `Oshara answered job ${id} without a readable job object`, { code: 'malformed_response' });
+  return job;
+}
+
+function requireId(job: AdapterJob): string {
+  if (!job.providerJobId) throw new ProviderError('permanent', 'No Oshara job id was recorded for this job', { code: 'no_provider_id' });
+  return job.providerJobId;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Claims: which Oshara job ids already belong to which local job (so reconcile never binds one twice).
+
+function readClaims(ctx: AdapterContext): [string, string][] {
+  try {
+    const v: unknown = JSON.parse(ctx.state.get(K_CLAIMS) ?? '[]');
+    return Array.isArray(v) ? v.filter((x): x is [string, string] => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function claim(ctx: AdapterContext, providerJobId: string, localJobId: string): void {
+  const claims = readClaims(ctx).filter(([p]) => p !== providerJobId);
+  claims.push([providerJobId, localJobId]);
+  ctx.state.set(K_CLAIMS, JSON.stringify(claims.slice(-MAX_CLAIMS)));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Submit
+
+function assetIdOf(field: 'avatar' | 'audio', ref: AdapterJob['input']['avatar']): string {
+  if (!ref) throw new ProviderError('permanent', `Oshara needs ${field === 'avatar' ? 'a portrait image (avatar)' : 'an audio file'}`, { code: `missing_${field}` });
+  if ('url' in ref) {
+    throw new ProviderError('permanent', `Oshara takes uploaded files only: choose a local file for ${field} instead of the link`, { code: 'url_input_unsupported' });
+  }
+  return ref.asset;
+}
+
+async function filePart(ctx: AdapterContext, form: FormData, field: string, assetId: string): Promise<void> {
+  const info = ctx.assets.info(assetId);
+  form.append(field, await ctx.assets.blob(assetId), info.name);
+}
+
+async function buildCreate(job: AdapterJob, ctx: AdapterContext, mode: OsharaMode): Promise<HttpRequest> {
+  const input = job.input;
+  const parsed = osharaParams.safeParse(input.params);
+  if (!parsed.success) {
+    throw new ProviderError('permanent', `Oshara parameters are not valid: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'params'}: ${i.message}`).join('; ')}`, { code: 'invalid_params' });
+  }
+  const p = parsed.data;
+  const form = new FormData();
+  form.append('title', input.title);
+  const avatar = assetIdOf('avatar', input.avatar);
+  if (mode === 'video_only') {
+    const audio = assetIdOf('audio', input.audio);
+    await filePart(ctx, form, 'avatar', avatar);
+    await filePart(ctx, form, 'audio', audio);
+    return { method: 'POST', path: VIDEO_ONLY_PATH, form, idempotent: false };
+  }
+  form.append('text_content', input.script ?? '');
+  await filePart(ctx, form, 'avatar', avatar);
+  if (input.audio && p.reference_voice !== undefined) {
+    throw new ProviderError('permanent', 'Oshara takes one voice: give a voice sample as audio or a saved voice id (reference_voice), not both', { code: 'two_voices' });
+  }
+  if (input.audio) await filePart(ctx, form, 'reference_audio', assetIdOf('audio', input.audio));
+  else if (p.reference_voice !== undefined) form.append('reference_voice', String(p.reference_voice));
+  else throw new ProviderError('permanent', 'Oshara needs a voice for the script: a voice sample (WAV or MP3, 10–30 s) as audio, or a saved voice id in reference_voice', { code: 'no_voice' });
+  // Documented as a JSON *string* passed unchanged to the renderer (jobs page); its schema is undocumented.
+  if (p.processing_params !== undefined) form.append('processing_params', JSON.stringify(p.processing_params));
+  return { method: 'POST', path: JOBS_PATH, form, idempotent: false };
+}
+
+async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
+  const c = credsOf(ctx);
+  const mode = osharaModeOf(job.input);
+  const req = await buildCreate(job, ctx, mode);
+  let data: unknown;
+  let res: HttpResponse;
+  try {
+    ({ data, res } = await call<unknown>(ctx, req));
+  } catch (e) {
+    if (!isProviderError(e)) throw e;
+    if (e.kind === 'unknown_outcome') {
+      throw explain(e, 'The job may have reached Oshara without an answer; Talkbatch will look for it in your Oshara job list before sending it again');
+    }
+    if (isConcurrencyRefusal(e)) throw explain(e, 'Oshara refused the job: the concurrent job limit of your plan is reached', 'concurrency_limit');
+    if (e.kind === 'permanent' || e.kind === 'not_found') throw explain(e, 'Oshara rejected the job', 'permanent');
+    throw inContext(e, 'Sending the job to Oshara', c);
+  }
+  const created = parseJob(data);
+  if (!created) {
+    // A 2xx without a readable id: the job most likely exists, so never resubmit blindly.
+    throw new ProviderError('unknown_outcome', 'Oshara accepted the job but its answer has no job id; Talkbatch will look for it in your Oshara job list', {
+      code: 'missing_job_id',
+      status: res.status,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
+  }
+  claim(ctx, created.id, job.id);
+  const initial = created.status ? toPollResult(created, ctx) : undefined;
+  return {
+    providerJobId: created.id,
+    providerState: { mode },
+    ...(res.requestId ? { requestId: res.requestId } : {}),
+    ...(initial ? { initial } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Poll
+
+async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
+  const c = credsOf(ctx);
+  const out = new Map<string, PollResult>();
+  const wanted = new Map<string, AdapterJob[]>();
+  for (const j of jobs) {
+    if (!j.providerJobId) {
+      out.set(j.id, { state: 'not_found', rawStatus: '(no id)', error: { code: 'no_provider_id', message: 'No Oshara job id was recorded for this job' } });
+      continue;
+    }
+    wanted.set(j.providerJobId, [...(wanted.get(j.providerJobId) ?? []), j]);
+  }
+  const found = new Map<string, OsharaJob>();
+  try {
+    if (wanted.size >= 2) {
+      // One list request answers many jobs (newest first); jobs it misses are fetched one by one below.
+      const times = [...wanted.values()].flat().map((j) => j.submittedAt);
+      const oldest = times.every((t): t is number => t !== null) ? Math.min(...times) - RECONCILE_WINDOW_MS : undefined;
+      const listing = await listJobs(ctx, (items) => {
+        if ([...wanted.keys()].every((id) => items.some((i) => i.id === id))) return false;
+        const last = items.at(-1)?.createdAt;
+        return oldest === undefined || last === undefined || last >= oldest;
+      }).catch((e: unknown) => {
+        if (isProviderError(e) && (e.kind === 'not_found' || (e.kind === 'permanent' && e.status === 405))) {
+          ctx.log('warn', 'Oshara job list is not available; polling jobs one by one');
+          return undefined;
+        }
+        throw e;
+      });
+      for (const item of listing?.items ?? []) {
+        // A list serializer may leave the URL out: a COMPLETED row without it is re-read on its own.
+        if (wanted.has(item.id) && !(item.status.toLowerCase() === 'completed' && !item.videoUrl)) found.set(item.id, item);
+      }
+    }
+    for (const id of wanted.keys()) {
+      if (found.has(id)) continue;
+      try {
+        found.set(id, await retrieve(ctx, id));
+      } catch (e) {
+        if (!isProviderError(e) || e.kind !== 'not_found') throw e;
+        for (const j of wanted.get(id) ?? []) {
+          out.set(j.id, { state: 'not_found', rawStatus: `HTTP ${e.status ?? 404}`, error: { code: 'not_found', message: `Oshara has no job ${id}: ${e.message}` } });
+        }
+      }
+    }
+  } catch (e) {
+    throw inContext(e, 'Checking Oshara jobs', c);
+  }
+  for (const [id, job] of found) for (const j of wanted.get(id) ?? []) out.set(j.id, toPollResult(job, ctx));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output
+
+/**
+ * The presigned URL's lifetime: X-Amz-Date + X-Amz-Expires when both are in the URL; otherwise counted from now
+ * (the job was just re-read) minus a margin, 1 hour by default (jobs page: "Valid for 1 hour").
+ */
+export function presignedExpiry(url: string, now: number): number {
+  let q: URLSearchParams;
+  try {
+    q = new URL(url).searchParams;
+  } catch {
+    return now + DEFAULT_URL_TTL_MS - 5 * 60_000;
+  }
+  const get = (name: string): string | undefined => {
+    for (const [k, v] of q) if (k.toLowerCase() === name) return v;
+    return undefined;
+  };
+  const expSec = Number(get('x-amz-expires'));
+  const ttl = Number.isFinite(expSec) && expSec > 0 ? expSec * 1000 : DEFAULT_URL_TTL_MS;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(get('x-amz-date') ?? '');
+  if (m) return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) + ttl;
+  return now + ttl - Math.min(5 * 60_000, ttl / 10);
+}
+
+async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
+  const c = credsOf(ctx);
+  const id = requireId(job);
+  let j: OsharaJob;
+  try {
+    // Always re-read: processed_video_url is a 1-hour presigned link ("re-fetch the job to get a fresh URL").
+    j = await retrieve(ctx, id);
+  } catch (e) {
+    if (isProviderError(e) && e.kind === 'not_found') throw explain(e, `Oshara no longer has job ${id}`);
+    throw inContext(e, `Fetching the video link of Oshara job ${id}`, c);
+  }
+  if (!j.videoUrl) {
+    if (j.status.toLowerCase() === 'failed') {
+      throw new ProviderError('permanent', `Oshara job ${id} failed: ${j.errorMessage ?? 'no reason given'}`, { code: 'oshara_failed' });
+    }
+    throw new ProviderError('transient', `Oshara job ${id} has no video link yet (status ${j.status || 'unknown'})`, { code: 'no_output_url' });
+  }
+  const ext = /\.(mp4|mov|webm)$/i.exec(new URL(j.videoUrl).pathname)?.[1]?.toLowerCase() ?? 'mp4';
+  return { url: j.videoUrl, expiresAt: presignedExpiry(j.videoUrl, ctx.now()), extension: ext };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reconcile
+
+const normalize = (s: string | undefined): string => (s ?? '').replace(/\s+/g, ' ').trim();
+
+async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<ReconcileResult> {
+  if (job.providerJobId) return { outcome: 'found', providerJobId: job.providerJobId, evidence: `The Oshara job id ${job.providerJobId} was already recorded` };
+  if (job.submittedAt === null) {
+    return { outcome: 'unknown', evidence: 'No send time was recorded for this job, so its Oshara job cannot be told apart from older ones with the same title' };
+  }
+  const c = credsOf(ctx);
+  const mode = osharaModeOf(job.input);
+  const since = job.submittedAt - RECONCILE_WINDOW_MS;
+  const title = normalize(job.input.title);
+  const script = normalize(job.input.script);
+  let listing: Listing | undefined;
+  try {
+    listing = await listJobs(ctx, (items) => {
+      const last = items.at(-1)?.createdAt;
+      return last === undefined || last >= since;
+    });
+  } catch (e) {
+    throw inContext(e, 'Looking for the job in the Oshara job list', c);
+  }
+  if (!listing) return { outcome: 'unknown', evidence: 'The Oshara job list answered in an unknown shape, so nothing could be checked' };
+
+  const claims = new Map(readClaims(ctx));
+  const sameTitle = listing.items.filter((i) => normalize(i.title) === title);
+  // Video-only jobs carry no script; whether Oshara stores anything in text_content for them is [UNCONFIRMED],
+  // so a same-title job with text only blocks "absent" (weak) and never counts as found.
+  const strong: OsharaJob[] = [];
+  const weak: OsharaJob[] = [];
+  for (const i of sameTitle) {
+    if (i.createdAt !== undefined && i.createdAt < since) continue;
+    const textOk = mode === 'tts' ? normalize(i.textContent) === script : normalize(i.textContent) === '';
+    if (mode === 'tts' && !textOk) continue;
+    (textOk && i.createdAt !== undefined ? strong : weak).push(i);
+  }
+  const mine = (i: OsharaJob): boolean => {
+    const owner = claims.get(i.id);
+    return owner === undefined || owner === job.id;
+  };
+  const strongFree = strong.filter(mine);
+  const weakFree = weak.filter(mine);
+  const claimedNote = strong.length + weak.length > strongFree.length + weakFree.length ? ` (${strong.length + weak.length - strongFree.length - weakFree.length} matching job(s) already belong to other Talkbatch jobs)` : '';
+  const oldestSeen = listing.items.reduce<number | undefined>((m, i) => (i.createdAt !== undefined && (m === undefined || i.createdAt < m) ? i.createdAt : m), undefined);
+  const reachedBack = listing.complete || (oldestSeen !== undefined && oldestSeen < since);
+  const what = mode === 'tts' ? 'the same title and script' : 'the same title and no script (video from audio)';
+  const sinceWords = new Date(since).toISOString();
+  const scanned = `${listing.raw} job(s) on ${listing.pages} page(s)${oldestSeen !== undefined ? `, back to ${new Date(oldestSeen).toISOString()}` : ''}`;
+
+  if (strongFree.length === 1 && weakFree.length === 0) {
+    const m = strongFree[0]!;
+    claim(ctx, m.id, job.id);
+    const after = Math.round(((m.createdAt ?? 0) - job.submittedAt) / 1000);
+    return {
+      outcome: 'found',
+      providerJobId: m.id,
+      providerState: { mode },
+      evidence: `Oshara job ${m.id} has ${what} and was created ${new Date(m.createdAt ?? 0).toISOString()} (${after} s after the request was sent); no other job matches${claimedNote}`,
+    };
+  }
+  if (strongFree.length === 0 && weakFree.length === 0) {
+    if (reachedBack) {
+      return { outcome: 'absent', evidence: `Checked ${scanned}: no Oshara job with ${what} was created since ${sinceWords}${claimedNote}` };
+    }
+    return {
+      outcome: 'unknown',
+      evidence: `Checked ${scanned} without reaching back to ${sinceWords}; no job with ${what} was seen, but older pages were not read${claimedNote}`,
+    };
+  }
+  const ids = [...strongFree, ...weakFree].map((i) => i.id).join(', ');
+  return {
+    outcome: 'unknown',
+    evidence:
+      strongFree.length > 1
+        ? `${strongFree.length} Oshara jobs have ${what} and were created since ${sinceWords} (ids ${ids}); which one is this job's cannot be told${claimedNote}`
+        : `Oshara job(s) ${ids} have the same title since ${sinceWords} but cannot be matched for sure (different text or no creation time)${claimedNote}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Credentials, pickers
+
+async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+  const c = credsOf(ctx);
+  const missing = missingCredentials(c);
+  if (missing) return { ok: false, message: missing };
+  try {
+    const { data: me } = await call<unknown>(ctx, { method: 'GET', path: ME_PATH });
+    const user = asRecord(me);
+    const who = str(user?.email) ?? str(user?.username) ?? 'your account';
+    // Stats is a video-jobs endpoint, so it also proves the credential works where jobs are created.
+    let jobs = '';
+    try {
+      const { data } = await call<unknown>(ctx, { method: 'GET', path: STATS_PATH });
+      const s = asRecord(data);
+      const n = (k: string): string => (typeof s?.[k] === 'number' ? String(s[k]) : '?');
+      if (s) jobs = ` Jobs so far: ${n('total')} (${n('completed')} completed, ${n('failed')} failed, ${n('pending')} pending).`;
+    } catch (e) {
+      if (!isProviderError(e) || e.kind !== 'not_found') throw e;
+      ctx.log('info', 'Oshara job statistics are not available (GET /video-jobs/stats/ answered 404)');
+    }
+    return { ok: true, message: `Connected to Oshara as ${who} (${credentialInUse(c)}).${jobs}` };
+  } catch (e) {
+    if (!isProviderError(e)) throw e;
+    const err = inContext(e, 'Testing the Oshara credentials', c);
+    return { ok: false, message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+async function listOptions(list: string, ctx: AdapterContext): Promise<readonly PickerOption[]> {
+  if (list !== 'voices') throw new ProviderError('permanent', `Oshara has no "${list}" list; only "voices"`, { code: 'unknown_list' });
+  const c = credsOf(ctx);
+  const options: PickerOption[] = [];
+  let path: string = VOICES_PATH;
+  try {
+    // The voices endpoint is [UNCONFIRMED] (PROVIDERS.md §1.2: "Endpoint not found"); GET /voices/ is a guess.
+    for (let page = 1; page <= MAX_LIST_PAGES; page++) {
+      const { data } = await call<unknown>(ctx, { method: 'GET', path });
+      const rec = asRecord(data);
+      const list = Array.isArray(data) ? data : Array.isArray(rec?.results) ? rec.results : [];
+      for (const v of list) {
+        const r = asRecord(v);
+        const id = idStr(r?.id);
+        if (!r || !id) continue;
+        const detail = [str(r.language), str(r.description), typeof r.created_at === 'string' ? `saved ${r.created_at.slice(0, 10)}` : undefined].filter(Boolean).join(' · ');
+        options.push({ value: id, label: str(r.name) ?? str(r.title) ?? `Voice ${id}`, ...(detail ? { detail } : {}) });
+      }
+      const next = rec ? str(rec.next) : undefined;
+      if (!next) break;
+      path = sameHostUrl(ctx.baseUrl, VOICES_PATH, next);
+    }
+  } catch (e) {
+    if (isProviderError(e) && e.kind === 'not_found') {
+      ctx.log('warn', 'Oshara saved voices are not available: GET /voices/ answered 404 (the endpoint is undocumented); enter a voice id by hand');
+      return [];
+    }
+    throw inContext(e, 'Listing Oshara saved voices', c);
+  }
+  return options;
+}
+
+export const osharaAdapter: ProviderAdapter = {
+  id: 'oshara',
+  describe: () => osharaSpec,
+  validate: (input) => osharaSpec.validate(input),
+  estimateCost: (input) => osharaSpec.estimateCost(input),
+  submit,
+  poll,
+  output,
+  reconcile,
+  testCredentials,
+  listOptions,
+};

@@ -1,0 +1,883 @@
+import type { EventName, EventPayload, JobAction } from '../../../shared/contract';
+import { isTerminal, STATUS_LABELS, type JobStatus } from '../../../shared/lifecycle';
+import type { Money } from '../../../shared/model';
+import type { ProviderId } from '../../../shared/providers';
+import { PROVIDER_NAMES } from '../../../shared/providers';
+import type { BatchRepo } from '../db/batches';
+import { idempotencyKeyFor, publicJob, type JobInternal, type JobPatch, type JobRepo } from '../db/jobs';
+import type { Library } from '../library/library';
+import type { Logger } from '../log';
+import { isProviderError, ProviderError } from '../providers/http';
+import type { AdapterContext, AdapterJob, PollResult, ProviderAdapter } from '../providers/types';
+import { backoffMs, clamp, firstPollDelayMs, isStalled, nextPollDelayMs } from './policy';
+
+/**
+ * The queue engine: one scheduler loop driven by each job's next-action time (an index in SQLite,
+ * no timer per job), per-provider pools (concurrency, request spacing, backoff), and the stages
+ * submit → poll → download, each of which survives a crash. See docs/decisions/0001-two-phase-submit.md.
+ *
+ * Money rules, in order of importance:
+ *  1. A job is written `submitting` (with its idempotency key) before the create request is sent;
+ *     the provider id is written the moment it arrives.
+ *  2. A create whose outcome is unknown is never sent again blindly: `submit_unknown` → reconcile.
+ *  3. A finished render whose download fails is downloaded again, never rendered again.
+ */
+
+export type EngineDeps = Readonly<{
+  jobs: JobRepo;
+  batches: BatchRepo;
+  library: Library;
+  adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
+  contextFor: (provider: ProviderId, signal: AbortSignal) => AdapterContext;
+  /** Concurrency cap, requests per minute, whether jobs may start (key present, provider enabled). */
+  limits: (provider: ProviderId) => Readonly<{ concurrency: number; rpm: number; ready: true } | { concurrency: number; rpm: number; ready: false; reason: string }>;
+  queuePaused: () => boolean;
+  stallMs: () => number;
+  emit: <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+  log: Logger;
+  now?: () => number;
+  rand?: () => number;
+  maxDownloads?: number;
+  /** Longest the loop sleeps with nothing due (it also wakes on every change). */
+  idleMs?: number;
+}>;
+
+type Pool = {
+  backoffUntil: number;
+  nextRequestAt: number;
+  /** After a provider's concurrency 429: a lower cap until `until`. */
+  reducedCap: { cap: number; until: number } | null;
+  inflightSubmits: number;
+  heldNotice: string | null;
+};
+
+const MAX_SUBMIT_TRIES = 12;
+const MAX_DOWNLOAD_TRIES = 15;
+const MAX_RECONCILE_TRIES = 6;
+const POLL_CHUNK = 50;
+
+export class Engine {
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
+  private ticking = false;
+  private tickAgain = false;
+  private readonly abort = new AbortController();
+  private readonly pools = new Map<ProviderId, Pool>();
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly downloadAborts = new Map<string, AbortController>();
+  private downloadsActive = 0;
+  private readonly changedJobs = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly finishedNotified = new Map<string, string>();
+  private readonly budgetNotified = new Set<string>();
+  private readonly now: () => number;
+  private readonly rand: () => number;
+
+  constructor(private readonly d: EngineDeps) {
+    this.now = d.now ?? Date.now;
+    this.rand = d.rand ?? Math.random;
+  }
+
+  /** Recovery after any stop (crash included), then the loop. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.recover();
+    this.wake();
+  }
+
+  /** Stops the loop and waits for requests in flight (their results are still recorded). */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const a of this.downloadAborts.values()) a.abort();
+    await Promise.allSettled([...this.inflight]);
+    this.flush();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+
+  /** Aborts everything at once (process exit). */
+  kill(): void {
+    this.running = false;
+    this.abort.abort();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  get idle(): boolean {
+    return this.inflight.size === 0;
+  }
+
+  /** Re-evaluates what is due now (called after every change from outside). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), 0);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private recover(): void {
+    const now = this.now();
+    const { jobs } = this.d;
+    // A job caught between "request sent" and "id recorded": the provider may have it.
+    for (const j of jobs.list({ statuses: ['submitting'] })) {
+      jobs.transition(
+        j.id,
+        'submit_unknown',
+        { nextActionAt: now },
+        { message: 'Talkbatch stopped while this job was being sent. Checking with the provider before anything is sent again.' },
+      );
+      this.markChanged(j.id);
+    }
+    // Renders go on at the provider while we are away: resume polling by provider id.
+    for (const status of ['running', 'downloading', 'submit_unknown', 'queued'] as const) {
+      for (const j of jobs.list({ statuses: [status] })) {
+        if (j.nextActionAt === null && (status === 'running' || status === 'downloading' || status === 'queued')) jobs.setNextAction([j.id], now);
+      }
+    }
+    const downloading = new Set(jobs.list({ statuses: ['downloading'] }).map((j) => j.id));
+    const removed = this.d.library.cleanPartials(downloading);
+    if (removed) this.d.log.info('Removed partial downloads left by an earlier run', { removed });
+  }
+
+  // ---------------------------------------------------------------- loop
+
+  private tick(): void {
+    this.timer = null;
+    if (!this.running) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      const now = this.now();
+      this.startPolls(now);
+      this.startReconciles(now);
+      this.startDownloads(now);
+      this.startSubmits(now);
+      this.scheduleNext(now);
+    } catch (e) {
+      this.d.log.error('Scheduler tick failed', { error: String((e as Error)?.stack ?? e) });
+      this.timer = setTimeout(() => this.tick(), 1000);
+    } finally {
+      this.ticking = false;
+      if (this.tickAgain) {
+        this.tickAgain = false;
+        this.wake();
+      }
+    }
+  }
+
+  private scheduleNext(now: number): void {
+    const { jobs } = this.d;
+    const candidates: (number | null)[] = [jobs.nextDueAt('running'), jobs.nextDueAt('submit_unknown')];
+    if (this.downloadsActive < this.maxDownloads) candidates.push(jobs.nextDueAt('downloading'));
+    if (!this.d.queuePaused()) {
+      const active = jobs.activeByProvider();
+      for (const [provider] of this.d.adapters) {
+        const lim = this.d.limits(provider);
+        if (!lim.ready) continue;
+        const pool = this.pool(provider);
+        if ((active.get(provider) ?? 0) + pool.inflightSubmits >= this.capOf(provider, lim.concurrency, now)) continue;
+        const t = jobs.nextDueAt('queued', provider);
+        if (t !== null) candidates.push(Math.max(t, pool.backoffUntil, pool.nextRequestAt));
+      }
+    }
+    const next = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
+    const idle = this.d.idleMs ?? 30_000;
+    const delay = next === Infinity ? idle : clamp(next - now, 0, idle);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.tick(), delay);
+  }
+
+  private get maxDownloads(): number {
+    return this.d.maxDownloads ?? 3;
+  }
+
+  private pool(provider: ProviderId): Pool {
+    let p = this.pools.get(provider);
+    if (!p) {
+      p = { backoffUntil: 0, nextRequestAt: 0, reducedCap: null, inflightSubmits: 0, heldNotice: null };
+      this.pools.set(provider, p);
+    }
+    return p;
+  }
+
+  private capOf(provider: ProviderId, configured: number, now: number): number {
+    const p = this.pool(provider);
+    if (p.reducedCap && p.reducedCap.until > now) return Math.min(configured, p.reducedCap.cap);
+    p.reducedCap = null;
+    return configured;
+  }
+
+  /** Reserves one request slot of a provider's rate limit; returns when it may be sent. */
+  private reserveRequest(provider: ProviderId, now: number): number {
+    const p = this.pool(provider);
+    const spacing = 60_000 / Math.max(1, this.d.limits(provider).rpm);
+    const at = Math.max(now, p.nextRequestAt, p.backoffUntil);
+    p.nextRequestAt = at + spacing;
+    return at;
+  }
+
+  private track<T>(promise: Promise<T>): void {
+    const p = promise
+      .catch((e: unknown) => this.d.log.error('Engine task failed', { error: String((e as Error)?.stack ?? e) }))
+      .finally(() => {
+        this.inflight.delete(p);
+        this.wake();
+      });
+    this.inflight.add(p);
+  }
+
+  // ---------------------------------------------------------------- submit
+
+  private startSubmits(now: number): void {
+    if (this.d.queuePaused()) return;
+    const active = this.d.jobs.activeByProvider();
+    for (const [provider, adapter] of this.d.adapters) {
+      const lim = this.d.limits(provider);
+      const pool = this.pool(provider);
+      if (!lim.ready) {
+        const waiting = this.d.jobs.due('queued', now, 1, provider).length;
+        if (waiting && pool.heldNotice !== lim.reason) {
+          pool.heldNotice = lim.reason;
+          this.d.emit('notice', { level: 'warn', message: lim.reason });
+        }
+        continue;
+      }
+      pool.heldNotice = null;
+      if (pool.backoffUntil > now) continue;
+      const free = this.capOf(provider, lim.concurrency, now) - (active.get(provider) ?? 0) - pool.inflightSubmits;
+      if (free <= 0) continue;
+      for (const job of this.d.jobs.due('queued', now, free, provider)) {
+        if (!this.withinBudget(job)) continue;
+        const at = this.reserveRequest(provider, now);
+        if (at > now + 5) {
+          // Over the request rate: release the slot and come back then.
+          this.pool(provider).nextRequestAt -= 60_000 / Math.max(1, lim.rpm);
+          this.d.jobs.setNextAction([job.id], at);
+          continue;
+        }
+        pool.inflightSubmits++;
+        this.track(this.submit(adapter, job).finally(() => pool.inflightSubmits--));
+      }
+    }
+  }
+
+  private withinBudget(job: JobInternal): boolean {
+    const batch = this.d.batches.get(job.batchId);
+    if (!batch?.budget || !job.costEstimate || job.costEstimate.unit !== batch.budget.unit) return true;
+    const spent = this.d.jobs.committedSpend(job.batchId).find((m) => m.unit === batch.budget!.unit)?.amount ?? 0;
+    if (spent + job.costEstimate.amount <= batch.budget.amount + 1e-9) return true;
+    this.d.jobs.setNextAction([job.id], null);
+    this.d.jobs.addEvent(job.id, {
+      message: `Waiting: the batch's spending cap of ${fmtMoney(batch.budget)} would be exceeded (${fmtMoney({ amount: spent, unit: batch.budget.unit })} committed, this job ~${fmtMoney(job.costEstimate)}). Raise the cap to continue.`,
+      errorCode: 'budget_cap',
+    });
+    this.markChanged(job.id);
+    if (!this.budgetNotified.has(job.batchId)) {
+      this.budgetNotified.add(job.batchId);
+      this.d.emit('notice', {
+        level: 'warn',
+        message: `Batch "${batch.name}" reached its spending cap of ${fmtMoney(batch.budget)}: no new jobs are sent. Raise the cap to continue.`,
+        batchId: batch.id,
+      });
+    }
+    return false;
+  }
+
+  private async submit(adapter: ProviderAdapter, queued: JobInternal): Promise<void> {
+    const { jobs } = this.d;
+    const name = PROVIDER_NAMES[queued.provider];
+    const job = jobs.transition(
+      queued.id,
+      'submitting',
+      { nextActionAt: null, submittedAt: this.now() },
+      { message: `Sending to ${name} (attempt ${queued.attempt}, key ${queued.idempotencyKey})` },
+    );
+    this.markChanged(job.id);
+    const ctx = this.d.contextFor(job.provider, this.abort.signal);
+    try {
+      const res = await adapter.submit(toAdapterJob(job), ctx);
+      const now = this.now();
+      const initial = res.initial;
+      jobs.transition(
+        job.id,
+        'running',
+        {
+          providerJobId: res.providerJobId,
+          providerState: { ...job.providerState, ...(res.providerState ?? {}), ...(initial?.providerState ?? {}) },
+          providerStatus: initial?.rawStatus ?? null,
+          nextActionAt: now + firstPollDelayMs(adapter.describe()),
+          lastProgressAt: now,
+          error: null,
+        },
+        { message: `Accepted by ${name} as ${res.providerJobId}`, ...(res.requestId ? { requestId: res.requestId } : {}) },
+      );
+      this.markChanged(job.id);
+      if (initial && initial.state !== 'queued' && initial.state !== 'running') this.applyPoll(adapter, jobs.mustGet(job.id), initial);
+    } catch (e) {
+      this.submitFailed(job, e);
+    }
+  }
+
+  private submitFailed(job: JobInternal, e: unknown): void {
+    const { jobs } = this.d;
+    const now = this.now();
+    const name = PROVIDER_NAMES[job.provider];
+    const err = asProviderError(e, name);
+    const tries = this.countEvents(job.id, 'submit_retry') + 1;
+    const requestId = err.requestId ?? null;
+    switch (err.kind) {
+      case 'rate_limit':
+      case 'concurrency_limit':
+      case 'transient': {
+        if (err.kind === 'rate_limit') this.backOffProvider(job.provider, err, tries);
+        if (err.kind === 'concurrency_limit') {
+          const active = jobs.activeByProvider().get(job.provider) ?? 0;
+          this.pool(job.provider).reducedCap = { cap: Math.max(1, active - 1), until: now + 5 * 60_000 };
+        }
+        if (tries >= MAX_SUBMIT_TRIES) {
+          jobs.transition(job.id, 'failed', { error: { code: err.code, message: `${err.message} (gave up after ${tries} tries)` }, finishedAt: now, nextActionAt: null }, {
+            kind: 'error',
+            message: `${name} could not take the job: ${err.message}`,
+            errorCode: err.code,
+            requestId,
+          });
+        } else {
+          const wait = err.retryAfterMs ?? backoffMs(tries, 2_000, 10 * 60_000, this.rand);
+          jobs.transition(job.id, 'queued', { nextActionAt: now + wait, error: { code: err.code, message: err.message } }, {
+            kind: 'error',
+            message: `${kindWords(err.kind)}: ${err.message}. Nothing was created; sending again in ${Math.round(wait / 1000)} s.`,
+            errorCode: 'submit_retry',
+            requestId,
+          });
+        }
+        break;
+      }
+      case 'unknown_outcome':
+        jobs.transition(job.id, 'submit_unknown', { nextActionAt: now + 3_000, error: { code: err.code, message: err.message } }, {
+          kind: 'error',
+          message: `${err.message}. It will not be sent again blindly: checking with ${name} first.`,
+          errorCode: err.code,
+          requestId,
+        });
+        break;
+      default:
+        jobs.transition(job.id, 'failed', { error: { code: err.code, message: err.message }, finishedAt: now, nextActionAt: null }, {
+          kind: 'error',
+          message: `${name} refused the job: ${err.message}`,
+          errorCode: err.code,
+          requestId,
+        });
+    }
+    this.markChanged(job.id);
+  }
+
+  private backOffProvider(provider: ProviderId, err: ProviderError, tries: number): void {
+    const p = this.pool(provider);
+    const wait = err.retryAfterMs ?? backoffMs(tries, 5_000, 5 * 60_000, this.rand);
+    p.backoffUntil = Math.max(p.backoffUntil, this.now() + wait);
+    this.d.log.warn('Provider asked us to slow down', { provider, waitMs: wait, code: err.code });
+  }
+
+  private countEvents(jobId: string, code: string): number {
+    return this.d.jobs.events(jobId).filter((e) => e.errorCode === code).length;
+  }
+
+  // ---------------------------------------------------------------- reconcile
+
+  private startReconciles(now: number): void {
+    for (const job of this.d.jobs.due('submit_unknown', now, 20)) {
+      const adapter = this.d.adapters.get(job.provider);
+      if (!adapter) continue;
+      this.d.jobs.setNextAction([job.id], null);
+      this.track(this.reconcile(adapter, job));
+    }
+  }
+
+  private async reconcile(adapter: ProviderAdapter, job: JobInternal): Promise<void> {
+    const { jobs } = this.d;
+    const name = PROVIDER_NAMES[job.provider];
+    const now = () => this.now();
+    try {
+      const r = await adapter.reconcile(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
+      if (r.outcome === 'found') {
+        jobs.transition(
+          job.id,
+          'running',
+          { providerJobId: r.providerJobId, providerState: { ...job.providerState, ...(r.providerState ?? {}) }, nextActionAt: now(), lastProgressAt: now(), error: null },
+          { message: `Found at ${name} as ${r.providerJobId}: ${r.evidence}. Nothing was sent twice.` },
+        );
+      } else if (r.outcome === 'absent') {
+        const resends = this.countEvents(job.id, 'reconcile_absent');
+        if (resends >= 3) {
+          jobs.transition(job.id, 'failed', { error: { code: 'submit_failed', message: `Sending to ${name} kept failing: ${job.error?.message ?? 'unknown reason'}` }, finishedAt: now(), nextActionAt: null }, {
+            kind: 'error',
+            message: `Gave up after ${resends} proven-safe resends.`,
+            errorCode: 'submit_failed',
+          });
+        } else {
+          jobs.transition(job.id, 'queued', { nextActionAt: now() }, { message: `Not at ${name}: ${r.evidence}. Safe to send again.`, errorCode: 'reconcile_absent' });
+        }
+      } else {
+        jobs.transition(job.id, 'submit_unknown', { nextActionAt: null }, {
+          message: `Could not prove whether ${name} received this job: ${r.evidence}. Your decision: send it again (may be charged twice) or mark it failed.`,
+          errorCode: 'reconcile_unknown',
+        });
+        this.d.emit('notice', { level: 'warn', message: `"${job.input.title}" needs a decision: ${name} may or may not have received it.`, batchId: job.batchId });
+      }
+    } catch (e) {
+      const err = asProviderError(e, name);
+      const tries = this.countEvents(job.id, 'reconcile_retry') + 1;
+      if (err.kind === 'rate_limit') this.backOffProvider(job.provider, err, tries);
+      const giveUp = tries >= MAX_RECONCILE_TRIES || err.kind === 'auth' || err.kind === 'permanent';
+      jobs.update(job.id, { nextActionAt: giveUp ? null : now() + (err.retryAfterMs ?? backoffMs(tries, 3_000, 5 * 60_000, this.rand)) }, {
+        kind: 'error',
+        message: giveUp
+          ? `Could not check with ${name} (${err.message}). Your decision: check again, send again, or mark failed.`
+          : `Checking with ${name} failed (${err.message}); trying again.`,
+        errorCode: 'reconcile_retry',
+        requestId: err.requestId ?? null,
+      });
+    }
+    this.markChanged(job.id);
+  }
+
+  // ---------------------------------------------------------------- poll
+
+  private startPolls(now: number): void {
+    const due = this.d.jobs.due('running', now, 2_000);
+    if (!due.length) return;
+    const byProvider = new Map<ProviderId, JobInternal[]>();
+    for (const j of due) byProvider.set(j.provider, [...(byProvider.get(j.provider) ?? []), j]);
+    for (const [provider, list] of byProvider) {
+      const adapter = this.d.adapters.get(provider);
+      if (!adapter) continue;
+      const spec = adapter.describe();
+      const batchable = spec.capabilities.includes('list_polling');
+      // Jobs due soon ride along with a list request that is being made anyway.
+      let jobs = list;
+      if (batchable) {
+        const soon = this.d.jobs.due('running', now + Math.min(15_000, spec.pollCapSec * 250), POLL_CHUNK * 4, provider);
+        const ids = new Set(list.map((j) => j.id));
+        jobs = [...list, ...soon.filter((j) => !ids.has(j.id))];
+      }
+      const chunks = batchable ? chunk(jobs, POLL_CHUNK) : jobs.map((j) => [j]);
+      for (const c of chunks) {
+        const at = this.reserveRequest(provider, now);
+        if (at > now + 5) {
+          this.d.jobs.setNextAction(
+            c.map((j) => j.id),
+            at,
+          );
+          continue;
+        }
+        this.d.jobs.setNextAction(
+          c.map((j) => j.id),
+          null,
+        );
+        this.track(this.poll(adapter, c));
+      }
+    }
+  }
+
+  private async poll(adapter: ProviderAdapter, jobs: readonly JobInternal[]): Promise<void> {
+    const provider = adapter.id;
+    const name = PROVIDER_NAMES[provider];
+    let results: ReadonlyMap<string, PollResult>;
+    try {
+      results = await adapter.poll(jobs.map(toAdapterJob), this.d.contextFor(provider, this.abort.signal));
+    } catch (e) {
+      const err = asProviderError(e, name);
+      for (const j of jobs) {
+        const cur = this.d.jobs.get(j.id);
+        if (!cur || cur.status !== 'running') continue;
+        if (err.kind === 'not_found' && jobs.length === 1) {
+          this.applyPoll(adapter, cur, { state: 'not_found', rawStatus: 'not_found', error: { code: err.code, message: err.message } });
+          continue;
+        }
+        const fails = cur.pollCount + 1;
+        if (err.kind === 'rate_limit') this.backOffProvider(provider, err, fails);
+        const wait = err.retryAfterMs ?? backoffMs(Math.min(fails, 8), 5_000, adapter.describe().pollCapSec * 1000 * 2, this.rand);
+        this.d.jobs.update(cur.id, { nextActionAt: this.now() + wait, pollCount: fails }, {
+          kind: 'error',
+          message: `Checking status at ${name} failed (${err.message}); trying again in ${Math.round(wait / 1000)} s.`,
+          errorCode: err.code,
+          requestId: err.requestId ?? null,
+        });
+        this.markChanged(cur.id);
+      }
+      return;
+    }
+    for (const j of jobs) {
+      const cur = this.d.jobs.get(j.id);
+      if (!cur || cur.status !== 'running') continue;
+      const r = results.get(j.id);
+      if (!r) {
+        this.d.jobs.update(cur.id, { nextActionAt: this.now() + 5_000 });
+        continue;
+      }
+      this.applyPoll(adapter, cur, r);
+    }
+  }
+
+  private applyPoll(adapter: ProviderAdapter, job: JobInternal, r: PollResult): void {
+    const { jobs } = this.d;
+    const spec = adapter.describe();
+    const name = PROVIDER_NAMES[job.provider];
+    const now = this.now();
+    const state = { ...job.providerState, ...(r.providerState ?? {}), ...(r.preview ? { preview: r.preview } : {}) };
+    const cost = r.costUsed?.amount ?? null;
+    const requestId = r.requestId ?? null;
+    switch (r.state) {
+      case 'queued':
+      case 'running': {
+        const moved = r.rawStatus !== job.providerStatus || (r.progress ?? null) !== job.progress;
+        const lastProgressAt = moved ? now : job.lastProgressAt;
+        if (isStalled({ now, lastProgressAt, submittedAt: job.submittedAt, stallMs: this.d.stallMs() })) {
+          jobs.transition(job.id, 'stalled', { providerStatus: r.rawStatus, providerState: state, nextActionAt: null }, {
+            message: `No progress from ${name} for ${Math.round((now - (lastProgressAt ?? now)) / 60_000)} min (status "${r.rawStatus}"). Keep waiting, cancel it, or mark it failed.`,
+          });
+          this.d.emit('notice', { level: 'warn', message: `"${job.input.title}" looks stuck at ${name}.`, batchId: job.batchId });
+          break;
+        }
+        const elapsed = now - (job.submittedAt ?? now);
+        const delay = nextPollDelayMs({ elapsedMs: elapsed, progress: r.progress ?? null, etaSec: r.etaSec ?? null, providerHintMs: r.nextPollMs ?? null, spec });
+        const patch: JobPatch = {
+          providerStatus: r.rawStatus,
+          providerState: state,
+          progress: r.progress ?? job.progress,
+          etaSec: r.etaSec ?? null,
+          nextActionAt: now + delay,
+          lastProgressAt,
+          pollCount: 0,
+          ...(cost !== null ? { costUsed: cost } : {}),
+        };
+        if (r.rawStatus !== job.providerStatus) jobs.transition(job.id, 'running', patch, { kind: 'progress', message: `${name}: ${r.rawStatus}`, requestId });
+        else jobs.update(job.id, patch);
+        break;
+      }
+      case 'awaiting_approval':
+        jobs.transition(job.id, 'running', { providerStatus: 'awaiting_approval', providerState: state, nextActionAt: null, lastProgressAt: now }, {
+          kind: 'progress',
+          message: `Preview ready at ${name}: approve it to render the final video${r.preview ? ` (${r.preview.url})` : ''}.`,
+          requestId,
+        });
+        this.d.emit('notice', { level: 'info', message: `A preview of "${job.input.title}" waits for your approval.`, batchId: job.batchId });
+        break;
+      case 'succeeded':
+        jobs.transition(
+          job.id,
+          'downloading',
+          { providerStatus: r.rawStatus, providerState: state, progress: 1, etaSec: null, nextActionAt: now, ...(cost !== null ? { costUsed: cost } : {}) },
+          { message: `Rendered by ${name}${cost !== null ? ` (cost ${fmtMoney({ amount: cost, unit: spec.costUnit })})` : ''}; downloading.`, requestId },
+        );
+        break;
+      case 'failed':
+        jobs.transition(
+          job.id,
+          'failed',
+          {
+            providerStatus: r.rawStatus,
+            providerState: state,
+            nextActionAt: null,
+            finishedAt: now,
+            error: { code: r.error?.code ?? r.rawStatus.toLowerCase(), message: r.error?.message ?? `${name} reported ${r.rawStatus} without a reason` },
+            ...(cost !== null ? { costUsed: cost } : {}),
+          },
+          { kind: 'error', message: `${name}: ${r.error?.message ?? r.rawStatus}`, errorCode: r.error?.code ?? null, requestId },
+        );
+        break;
+      case 'canceled':
+        jobs.transition(job.id, 'canceled', { providerStatus: r.rawStatus, nextActionAt: null, finishedAt: now }, { message: `${name} reports the job canceled.`, requestId });
+        break;
+      case 'not_found':
+        if (spec.retryLostJobs) {
+          jobs.transition(job.id, 'queued', { providerJobId: null, providerState: {}, nextActionAt: now, progress: null }, {
+            message: `${name} lost this render (${r.error?.message ?? 'not found'}); it costs nothing to redo, so it is queued again.`,
+          });
+        } else {
+          jobs.transition(
+            job.id,
+            'failed',
+            {
+              nextActionAt: null,
+              finishedAt: now,
+              error: { code: 'provider_not_found', message: `${name} says job ${job.providerJobId ?? ''} does not exist${r.error?.message ? ` (${r.error.message})` : ''}` },
+            },
+            { kind: 'error', message: `${name} no longer knows this job.`, errorCode: 'provider_not_found', requestId },
+          );
+        }
+        break;
+    }
+    this.markChanged(job.id);
+  }
+
+  // ---------------------------------------------------------------- download
+
+  private startDownloads(now: number): void {
+    const free = this.maxDownloads - this.downloadsActive;
+    if (free <= 0) return;
+    for (const job of this.d.jobs.due('downloading', now, free)) {
+      const adapter = this.d.adapters.get(job.provider);
+      if (!adapter) continue;
+      this.d.jobs.setNextAction([job.id], null);
+      this.downloadsActive++;
+      this.track(this.download(adapter, job).finally(() => this.downloadsActive--));
+    }
+  }
+
+  private async download(adapter: ProviderAdapter, job: JobInternal): Promise<void> {
+    const { jobs } = this.d;
+    const name = PROVIDER_NAMES[job.provider];
+    const ac = new AbortController();
+    this.downloadAborts.set(job.id, ac);
+    try {
+      const spec = await adapter.output(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
+      const out = await this.d.library.store(job, spec, AbortSignal.any([ac.signal, this.abort.signal]));
+      const cur = jobs.mustGet(job.id);
+      if (cur.status !== 'downloading') return;
+      jobs.transition(job.id, 'completed', { outputId: out.id, finishedAt: this.now(), nextActionAt: null, error: null }, {
+        message: `Saved to the library as ${out.file} (${out.size} bytes, sha256 ${out.sha256.slice(0, 12)}…)`,
+      });
+      this.d.emit('library:changed', { outputIds: [out.id] });
+    } catch (e) {
+      const cur = jobs.get(job.id);
+      if (!cur || cur.status !== 'downloading') return;
+      const err = asProviderError(e, name);
+      const tries = cur.downloadAttempts + 1;
+      const permanent = err.kind === 'permanent' || err.kind === 'auth' || err.kind === 'not_found';
+      if (tries >= MAX_DOWNLOAD_TRIES || (permanent && tries >= 3)) {
+        jobs.transition(
+          job.id,
+          'failed',
+          { downloadAttempts: tries, nextActionAt: null, finishedAt: this.now(), error: { code: 'download_failed', message: `The video was rendered but could not be downloaded: ${err.message}` } },
+          { kind: 'error', message: `Download failed for good (${err.message}). Retry downloads it again; it is never rendered again.`, errorCode: 'download_failed' },
+        );
+      } else {
+        // An expired link is refreshed through the adapter on the next try (output() is called again).
+        const wait = err.kind === 'expired' ? 500 : backoffMs(tries, 2_000, 5 * 60_000, this.rand);
+        jobs.update(job.id, { downloadAttempts: tries, nextActionAt: this.now() + wait }, {
+          kind: 'error',
+          message: `${err.kind === 'expired' ? 'Download link expired; asking for a fresh one' : `Download interrupted (${err.message})`}; retrying.`,
+          errorCode: err.code,
+        });
+      }
+    } finally {
+      this.downloadAborts.delete(job.id);
+      this.markChanged(job.id);
+    }
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /** Applies a user action to many jobs; returns what changed and why the rest did not. */
+  async act(ids: readonly string[], action: JobAction): Promise<{ changed: number; skipped: { id: string; reason: string }[] }> {
+    const skipped: { id: string; reason: string }[] = [];
+    let changed = 0;
+    for (const id of ids) {
+      const job = this.d.jobs.get(id);
+      if (!job) {
+        skipped.push({ id, reason: 'no such job' });
+        continue;
+      }
+      try {
+        const reason = await this.actOne(job, action);
+        if (reason) skipped.push({ id, reason });
+        else changed++;
+      } catch (e) {
+        skipped.push({ id, reason: (e as Error).message });
+      }
+      this.markChanged(id);
+    }
+    this.wake();
+    return { changed, skipped };
+  }
+
+  private async actOne(job: JobInternal, action: JobAction): Promise<string | null> {
+    const { jobs } = this.d;
+    const now = this.now();
+    const name = PROVIDER_NAMES[job.provider];
+    const adapter = this.d.adapters.get(job.provider);
+    const s = job.status;
+    switch (action) {
+      case 'cancel': {
+        if (isTerminal(s)) return `already ${STATUS_LABELS[s].toLowerCase()}`;
+        if (s === 'submitting') return 'it is being sent right now; cancel it again in a moment';
+        let note = 'Canceled by you.';
+        if (job.providerJobId && (s === 'running' || s === 'stalled' || s === 'paused')) {
+          if (adapter?.cancel) {
+            try {
+              await adapter.cancel(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
+              note = `Canceled by you, and at ${name}.`;
+            } catch (e) {
+              note = `Canceled by you. ${name} could not cancel it (${(e as Error).message}); it may still finish and be charged.`;
+            }
+          } else note = `Canceled by you. ${name} has no way to cancel a job; it may still finish and be charged.`;
+        }
+        this.downloadAborts.get(job.id)?.abort();
+        jobs.transition(job.id, 'canceled', { nextActionAt: null, finishedAt: now }, { message: note });
+        return null;
+      }
+      case 'retry': {
+        if (s === 'failed' && job.error?.code === 'download_failed') {
+          jobs.transition(job.id, 'downloading', { nextActionAt: now, downloadAttempts: 0, error: null, finishedAt: null }, { message: 'Retrying the download (the render is not repeated).' });
+          return null;
+        }
+        if (s !== 'failed' && s !== 'canceled') return `only failed or canceled jobs can be retried (this one is ${STATUS_LABELS[s].toLowerCase()})`;
+        const attempt = job.attempt + 1;
+        jobs.transition(
+          job.id,
+          'queued',
+          {
+            attempt,
+            idempotencyKey: idempotencyKeyFor(job.id, attempt),
+            providerJobId: null,
+            providerStatus: null,
+            providerState: {},
+            progress: null,
+            etaSec: null,
+            error: null,
+            costUsed: null,
+            outputId: null,
+            finishedAt: null,
+            submittedAt: null,
+            downloadAttempts: 0,
+            pollCount: 0,
+            nextActionAt: now,
+          },
+          { message: `Retry requested (attempt ${attempt}).` },
+        );
+        return null;
+      }
+      case 'pause':
+        if (s === 'queued' || s === 'running') {
+          jobs.transition(job.id, 'paused', { nextActionAt: null }, { message: s === 'running' ? `Paused: no longer checking ${name} (the render goes on there).` : 'Paused: it will not be sent.' });
+          return null;
+        }
+        return `only queued or rendering jobs can be paused`;
+      case 'resume':
+        if (s !== 'paused') return 'not paused';
+        if (job.providerJobId) jobs.transition(job.id, 'running', { nextActionAt: now, lastProgressAt: now }, { message: 'Resumed: checking the provider again.' });
+        else jobs.transition(job.id, 'queued', { nextActionAt: now }, { message: 'Resumed.' });
+        return null;
+      case 'keep_waiting':
+        if (s !== 'stalled') return 'not stalled';
+        jobs.transition(job.id, 'running', { nextActionAt: now, lastProgressAt: now }, { message: 'You chose to keep waiting.' });
+        return null;
+      case 'mark_failed':
+        if (s !== 'stalled' && s !== 'submit_unknown') return 'only stalled jobs or jobs that need a decision can be marked failed';
+        jobs.transition(job.id, 'failed', { nextActionAt: null, finishedAt: now, error: { code: 'marked_failed', message: 'Marked failed by you' } }, { message: 'Marked failed by you.' });
+        return null;
+      case 'resubmit': {
+        if (s !== 'submit_unknown') return 'only jobs that need a decision can be sent again this way';
+        const attempt = job.attempt + 1;
+        jobs.transition(job.id, 'queued', { attempt, idempotencyKey: idempotencyKeyFor(job.id, attempt), nextActionAt: now, error: null }, {
+          message: 'You chose to send it again, accepting that the provider may have received the first request.',
+        });
+        return null;
+      }
+      case 'reconcile':
+        if (s !== 'submit_unknown') return 'this job does not need checking';
+        jobs.update(job.id, { nextActionAt: now }, { message: 'Checking with the provider again.' });
+        return null;
+      case 'approve':
+        if (s !== 'running' || job.providerStatus !== 'awaiting_approval') return 'no preview is waiting for approval';
+        if (!adapter?.approve) return `${name} has no approval step`;
+        {
+          const res = await adapter.approve(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
+          const providerState = { ...job.providerState, ...(res?.providerState ?? {}), preview: undefined };
+          jobs.transition(job.id, 'running', { providerStatus: 'approved', providerState, nextActionAt: now + 2_000, lastProgressAt: now }, {
+            message: 'Preview approved: rendering the final video.',
+          });
+        }
+        return null;
+      case 'release':
+        if (s !== 'draft') return 'not a draft';
+        jobs.transition(job.id, 'queued', { nextActionAt: now }, { message: 'Released to the queue.' });
+        return null;
+    }
+  }
+
+  /** Moves queued jobs to the top or bottom of their provider's line. */
+  reorder(ids: readonly string[], position: 'top' | 'bottom'): void {
+    const all = this.d.jobs.list({ statuses: ['queued', 'paused', 'draft'] });
+    const prios = all.map((j) => j.priority);
+    const min = prios.length ? Math.min(...prios) : 0;
+    const max = prios.length ? Math.max(...prios) : 0;
+    ids.forEach((id, i) => this.d.jobs.setPriority(id, position === 'top' ? min - ids.length + i : max + 1 + i));
+    ids.forEach((id) => this.markChanged(id));
+    this.wake();
+  }
+
+  // ---------------------------------------------------------------- events
+
+  markChanged(jobId: string): void {
+    this.changedJobs.add(jobId);
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 100);
+  }
+
+  /** Coalesces changes into one event per 100 ms: a busy queue never floods the renderer. */
+  flush(): void {
+    this.flushTimer = null;
+    if (!this.changedJobs.size) return;
+    const ids = [...this.changedJobs];
+    this.changedJobs.clear();
+    const changed = [];
+    for (let i = 0; i < ids.length; i += 500) changed.push(...this.d.jobs.list({ ids: ids.slice(i, i + 500) }));
+    this.d.emit('jobs:changed', { jobs: changed.map(publicJob) });
+    const batchIds = [...new Set(changed.map((j) => j.batchId))];
+    const batches = this.d.batches.summaries(batchIds);
+    this.d.emit('batches:changed', { batches });
+    this.d.emit('queue:changed', { paused: this.d.queuePaused(), counts: this.d.jobs.countsByStatus() });
+    for (const b of batches) {
+      if (b.total === 0 || b.active > 0 || b.total !== b.completed + b.failed + (this.d.jobs.countsByStatus(b.id).canceled ?? 0)) continue;
+      const key = `${b.completed}/${b.failed}`;
+      if (this.finishedNotified.get(b.id) === key) continue;
+      this.finishedNotified.set(b.id, key);
+      this.d.emit('notice', {
+        level: b.failed ? 'warn' : 'info',
+        message: `Batch "${b.name}" finished: ${b.completed} done${b.failed ? `, ${b.failed} failed` : ''}.`,
+        batchId: b.id,
+      });
+    }
+  }
+}
+
+export function toAdapterJob(j: JobInternal): AdapterJob {
+  return {
+    id: j.id,
+    idempotencyKey: j.idempotencyKey,
+    attempt: j.attempt,
+    input: j.input,
+    providerJobId: j.providerJobId,
+    providerState: j.providerState,
+    submittedAt: j.submittedAt,
+  };
+}
+
+function asProviderError(e: unknown, name: string): ProviderError {
+  if (isProviderError(e)) return e;
+  // An unexpected exception inside an adapter may have happened after the request was sent:
+  // treat it like a lost answer (reconcile first), never as "safe to send again".
+  return new ProviderError('unknown_outcome', `Unexpected error talking to ${name}: ${(e as Error)?.message ?? String(e)}`, { code: 'adapter_error', cause: e });
+}
+
+function kindWords(kind: ProviderError['kind']): string {
+  return kind === 'rate_limit' ? 'Rate limited' : kind === 'concurrency_limit' ? 'Too many jobs running at the provider' : 'Temporary problem';
+}
+
+function chunk<T>(xs: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+export function fmtMoney(m: Money): string {
+  return m.unit === 'USD' ? `$${m.amount.toFixed(2)}` : `${Math.round(m.amount * 100) / 100} credits`;
+}
+
+export type { JobStatus };

@@ -1,0 +1,56 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * How secrets are encrypted before they reach SQLite. In Electron: the OS keychain through
+ * safeStorage (./safe-storage.ts, the only secrets file that imports electron). In server and CLI
+ * mode: AES-256-GCM with a random key kept in a 0600 file in the data folder, so the database
+ * alone never holds a key in plain text.
+ */
+export interface Cipher {
+  readonly scheme: string;
+  /** False when the OS offers no secure store (Linux `basic_text`) or a key file is used. */
+  readonly secure: boolean;
+  /** One sentence for Settings: where keys are protected, and how well. */
+  readonly description: string;
+  encrypt(plain: string): Buffer;
+  decrypt(blob: Buffer): string;
+}
+
+export function fileKeyCipher(dataDir: string): Cipher {
+  const keyFile = path.join(dataDir, 'vault.key');
+  let key: Buffer;
+  if (existsSync(keyFile)) {
+    key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
+  } else {
+    mkdirSync(dataDir, { recursive: true });
+    key = randomBytes(32);
+    writeFileSync(keyFile, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  try {
+    chmodSync(keyFile, 0o600);
+  } catch {
+    // Windows has no POSIX modes; the file lives in the user's profile.
+  }
+  if (key.length !== 32) throw new Error(`${keyFile} is not a Talkbatch vault key (remove it to start over; saved keys will need to be entered again)`);
+  return {
+    scheme: 'aes-256-gcm-file',
+    secure: false,
+    description: `API keys are encrypted with a key file only your user can read (${keyFile}); no OS keychain is used in server or CLI mode.`,
+    encrypt(plain) {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+      return Buffer.concat([Buffer.from('TB1'), iv, c.getAuthTag(), body]);
+    },
+    decrypt(blob) {
+      if (blob.subarray(0, 3).toString() !== 'TB1') throw new Error('Unknown secret format');
+      const iv = blob.subarray(3, 15);
+      const tag = blob.subarray(15, 31);
+      const d = createDecipheriv('aes-256-gcm', key, iv);
+      d.setAuthTag(tag);
+      return Buffer.concat([d.update(blob.subarray(31)), d.final()]).toString('utf8');
+    },
+  };
+}

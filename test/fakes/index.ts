@@ -1,0 +1,65 @@
+import type { ProviderId } from '../../shared/providers';
+import { startAisaFake } from './aisa';
+import type { FakeOptions } from './base';
+import { startCreatifyFake } from './creatify';
+import { startOsharaFake } from './oshara';
+import { startS3Fake } from './s3';
+import { startSyncFake, SYNC_FAKE_KEY } from './sync';
+import { startTechforgeFake } from './techforge';
+
+/**
+ * Every provider fake at once, with the environment that points Talkbatch at them: used by
+ * `talkbatch serve --demo`, the end-to-end tests and the benchmarks.
+ */
+export type AllFakes = Awaited<ReturnType<typeof startAllFakes>>;
+
+export async function startAllFakes(opts: FakeOptions = {}) {
+  const [oshara, techforge, aisa, sync, creatify, s3] = await Promise.all([
+    startOsharaFake(opts),
+    startTechforgeFake(opts),
+    startAisaFake(opts),
+    startSyncFake(opts),
+    startCreatifyFake(opts),
+    startS3Fake(opts),
+  ]);
+  const baseUrls: Partial<Record<ProviderId, string>> = {
+    oshara: oshara.url,
+    techforge: techforge.url,
+    aisa: aisa.url,
+    sync: sync.url,
+    creatify: creatify.url,
+  };
+  /** Env variables a server/CLI process reads (base URLs and demo keys). */
+  const env: Record<string, string> = {
+    TALKBATCH_OSHARA_BASE_URL: oshara.url,
+    TALKBATCH_OSHARA_EMAIL: oshara.account.email,
+    TALKBATCH_OSHARA_PASSWORD: oshara.account.password,
+    TALKBATCH_TECHFORGE_BASE_URL: techforge.url,
+    TALKBATCH_TECHFORGE_API_KEY: techforge.apiKey,
+    TALKBATCH_AISA_BASE_URL: aisa.url,
+    TALKBATCH_AISA_API_KEY: aisa.apiKey,
+    TALKBATCH_SYNC_BASE_URL: sync.url,
+    TALKBATCH_SYNC_API_KEY: SYNC_FAKE_KEY,
+    TALKBATCH_CREATIFY_BASE_URL: creatify.url,
+    TALKBATCH_CREATIFY_API_ID: 'test-api-id',
+    TALKBATCH_CREATIFY_API_KEY: 'test-api-key',
+    TALKBATCH_ASSET_HOST_ACCESS_KEY_ID: 'demo-access-key',
+    TALKBATCH_ASSET_HOST_SECRET_ACCESS_KEY: 'demo-secret-key',
+  };
+  const assetHost = { endpoint: s3.url, region: 'auto', bucket: s3.bucket, prefix: 'talkbatch/', pathStyle: true };
+  return {
+    oshara,
+    techforge,
+    aisa,
+    sync,
+    creatify,
+    s3,
+    baseUrls,
+    env,
+    assetHost,
+    techforgeProjectId: techforge.projects[0]!.projectId,
+    close: async () => {
+      await Promise.all([oshara.close(), techforge.close(), aisa.close(), sync.close(), creatify.close(), s3.close()]);
+    },
+  };
+}
