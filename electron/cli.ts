@@ -26,6 +26,8 @@ Usage:
       Checks every row first (nothing is queued if any row is invalid), then queues the batch.
       --wait runs the queue here until every job is finished, showing progress.
       Exit code: 0 all completed, 1 any failed or canceled, 2 invalid input.
+  talkbatch work [--json]                         Run the queue here until nothing is left to do
+                                                  (what is left waits for you, e.g. a decision).
   talkbatch jobs [--batch ID] [--json]            List jobs.
   talkbatch batches [--json]                      List batches.
   talkbatch cancel|retry|pause|resume <id|batch-id>...
@@ -83,6 +85,8 @@ export async function main(argv: readonly string[], out: Out = stdio, stdin: Nod
     switch (cmd) {
       case 'run':
         return await run(pos[1], { dataDir, wait: !!v.wait, json: !!v.json, name: v.name, testFirst: v['test-first'] }, out);
+      case 'work':
+        return await withCoreAsync(dataDir, false, (core) => waitForBatch(core, null, !!v.json, out));
       case 'jobs':
         return withCore(dataDir, true, (core) => listJobs(core, v.batch, !!v.json, out));
       case 'batches':
@@ -202,9 +206,11 @@ function reportIssues(issues: readonly Issue[], file: string, json: boolean, out
   return 2;
 }
 
-async function waitForBatch(core: Core, batchId: string, json: boolean, out: Out): Promise<number> {
+/** Runs the queue until the batch (or, with null, every batch) has nothing left to do. */
+async function waitForBatch(core: Core, batchId: string | null, json: boolean, out: Out): Promise<number> {
+  const scope = batchId ? { batchId } : {};
   // Providers without a key would leave their jobs waiting forever: say so now, before running.
-  const missing = [...new Set(core.jobs.list({ batchId }).map((j) => j.provider))].filter((p) => (core.adapters.get(p)?.describe().credentialFields.length ?? 0) > 0 && !core.vault.configured(p));
+  const missing = [...new Set(core.jobs.list(scope).filter((j) => !isTerminal(j.status)).map((j) => j.provider))].filter((p) => (core.adapters.get(p)?.describe().credentialFields.length ?? 0) > 0 && !core.vault.configured(p));
   if (missing.length) {
     for (const p of missing) out.err(`${PROVIDER_NAMES[p]} has no key: set ${`TALKBATCH_${p.toUpperCase()}_…`} variables or run: talkbatch keys set ${p}`);
     out.err('The batch is queued; it runs once the keys are set.');
@@ -213,7 +219,7 @@ async function waitForBatch(core: Core, batchId: string, json: boolean, out: Out
   core.engine.start();
   let last = '';
   const show = () => {
-    const counts = core.jobs.countsByStatus(batchId);
+    const counts = core.jobs.countsByStatus(batchId ?? undefined);
     const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
     const line = `${counts.completed ?? 0}/${total} done` + Object.entries(counts)
       .filter(([s, n]) => s !== 'completed' && n)
@@ -234,10 +240,10 @@ async function waitForBatch(core: Core, batchId: string, json: boolean, out: Out
     const { counts, total } = show();
     // Finished when every job is terminal, or when what is left waits for a person (a decision, a
     // stalled job, an approval, a draft) and nothing is in flight.
-    const open = core.jobs.list({ batchId }).filter((j) => !isTerminal(j.status));
+    const open = core.jobs.list(scope).filter((j) => !isTerminal(j.status));
     const waitsForUser = open.every((j) => j.nextActionAt === null && j.status !== 'submitting');
     if (open.length === 0 || interrupted || (waitsForUser && core.engine.idle)) {
-      const jobs = core.jobs.list({ batchId }).map(publicJob);
+      const jobs = core.jobs.list(scope).map(publicJob);
       if (json) out.log(JSON.stringify({ batchId, total, counts, jobs }));
       else {
         for (const j of jobs.filter((x) => x.status !== 'completed')) {
