@@ -17,12 +17,16 @@ export function rendererDir(): string {
  * jobs in flight are recorded and resume at the next start.
  */
 export async function serve(o: Readonly<{ dataDir: string; port: number; host: string; demo: boolean; out: Out }>): Promise<number> {
-  let fakes: { env: Record<string, string>; assetHost: Record<string, unknown>; close(): Promise<void> } | null = null;
+  type Fakes = { env: Record<string, string>; assetHost: Record<string, unknown>; failNext(provider: string): void; close(): Promise<void> };
+  let fakes: Fakes | null = null;
+  const timeScale = Number(process.env.TALKBATCH_DEMO_TIMESCALE ?? 0.05);
   if (o.demo) {
-    // Demo mode: local fakes of every provider, so the whole app can be tried without accounts.
+    // Demo mode: local fakes of every provider on compressed time, so the whole app can be tried
+    // without accounts. TALKBATCH_DEMO_FAIL=oshara,sync makes each listed provider fail its first job.
     const modPath = path.resolve(__dirname, 'fakes.cjs');
-    const mod = (await import(modPath)) as { startAllFakes: (opts: { timeScale: number }) => Promise<NonNullable<typeof fakes>> };
-    fakes = await mod.startAllFakes({ timeScale: Number(process.env.TALKBATCH_DEMO_TIMESCALE ?? 0.05) });
+    const mod = (await import(modPath)) as { startAllFakes: (opts: { timeScale: number }) => Promise<Fakes> };
+    fakes = await mod.startAllFakes({ timeScale });
+    for (const p of (process.env.TALKBATCH_DEMO_FAIL ?? '').split(',').filter(Boolean)) fakes.failNext(p.trim());
     Object.assign(process.env, fakes.env);
   }
   const core = openCore({
@@ -32,6 +36,7 @@ export async function serve(o: Readonly<{ dataDir: string; port: number; host: s
     env: process.env,
     credentialsFromEnv: true,
     echoLog: process.env.TALKBATCH_LOG_STDERR === '1',
+    ...(o.demo ? { engine: { timeScale } } : {}),
   });
   if (fakes) {
     core.settings.set({ aisaEnabled: true, assetHost: fakes.assetHost as never });

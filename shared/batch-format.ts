@@ -18,6 +18,9 @@ export function parseCsv(text: string, mapping: Readonly<Record<string, string>>
   const clean = text.replace(/^\uFEFF/, '');
   const res = Papa.parse<string[]>(clean, { skipEmptyLines: 'greedy' });
   for (const e of res.errors) {
+    // Papa cannot guess the delimiter of a one-column or empty file and falls back to ",": exactly
+    // what is wanted. The missing columns (or the empty file) are reported below, in plain words.
+    if (e.code === 'UndetectableDelimiter') continue;
     issues.push({
       ...(e.row !== undefined ? { row: e.row } : {}),
       field: 'file',
@@ -49,7 +52,7 @@ export function parseCsv(text: string, mapping: Readonly<Record<string, string>>
   body.forEach((cells, i) => {
     const rowNo = i + 1;
     if (cells.length !== headers.length) {
-      issues.push({ row: rowNo, field: 'file', message: `has ${cells.length} fields, the header has ${headers.length}`, accepted: 'the same number of fields on every line' });
+      issues.push({ row: rowNo, field: 'file', message: `has ${cells.length} field${cells.length === 1 ? '' : 's'}, the header has ${headers.length}`, accepted: 'the same number of fields on every line' });
     }
     const rec: Record<string, string> = {};
     const params: Record<string, unknown> = {};

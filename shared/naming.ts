@@ -15,11 +15,34 @@ export function sanitizeName(input: string, fallback = 'untitled', maxLength = 1
     .replace(/[<>:"/\\|?*\u0000-\u001f\u007f]/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  s = s.replace(/^\.+/, '').replace(/[. ]+$/, '');
-  if (s.length > maxLength) s = s.slice(0, maxLength).replace(/[. ]+$/, '');
+  // Leading spaces too: "../x" becomes " .. x" once the slash is replaced, then loses its dots.
+  s = s.replace(/^[. ]+/, '').replace(/[. ]+$/, '');
+  s = truncate(s, maxLength, MAX_NAME_BYTES).replace(/[. ]+$/, '');
   if (!s || s === '.' || s === '..') s = fallback;
   if (RESERVED.test(s)) s = `_${s}`;
   return s;
+}
+
+/**
+ * ext4 and APFS allow 255 bytes of UTF-8 per name (NTFS 255 UTF-16 units): 100 CJK characters are
+ * 300 bytes. The cap leaves room for what the library appends (" (9999)", ".json.tmp").
+ */
+const MAX_NAME_BYTES = 200;
+
+/** At most `maxUnits` UTF-16 units and `maxBytes` UTF-8 bytes, never splitting a character. */
+function truncate(s: string, maxUnits: number, maxBytes: number): string {
+  let units = 0;
+  let bytes = 0;
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0;
+    const b = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (units + ch.length > maxUnits || bytes + b > maxBytes) break;
+    units += ch.length;
+    bytes += b;
+    out += ch;
+  }
+  return out;
 }
 
 export type TemplateVars = Readonly<{ row: number; title: string; provider: string; batch: string; date: string; job: string; model?: string }>;

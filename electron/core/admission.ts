@@ -24,7 +24,12 @@ export type AdmissionDeps = Readonly<{
   providerBlocked: (id: ProviderId) => string | null;
 }>;
 
-type Prepared = { row: number; source: BatchRow; provider: ProviderId | null; input: ValidationInput | null; files: Map<'avatar' | 'audio' | 'video', string>; issues: Issue[] };
+type FileField = 'avatar' | 'audio' | 'video';
+/** A row's file inputs: a path to copy into the asset store, or an asset already stored (asset:<sha256>). */
+type Prepared = { row: number; source: BatchRow; provider: ProviderId | null; input: ValidationInput | null; files: Map<FileField, string>; stored: Map<FileField, string>; issues: Issue[] };
+
+/** Rows may refer to a file already in the asset store (dropped in the app) as asset:<sha256>. */
+export const STORED_ASSET = /^asset:([0-9a-f]{64})$/;
 
 const FILE_FIELDS = ['avatar', 'audio', 'video'] as const;
 const RESERVED_TITLE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/i;
@@ -54,8 +59,10 @@ export class Admission {
       const refs: Partial<Record<(typeof FILE_FIELDS)[number], InputRef>> = {};
       for (const f of FILE_FIELDS) {
         const file = p.files.get(f);
+        const storedId = p.stored.get(f);
         const v = p.input![f];
-        if (file) {
+        if (storedId) refs[f] = { asset: storedId };
+        else if (file) {
           let a = imported.get(file);
           if (!a) {
             a = await this.d.assets.importFile(file);
@@ -88,7 +95,8 @@ export class Admission {
       const src = rows[i]!;
       const row = i + 1;
       const issues: Issue[] = [];
-      const files = new Map<'avatar' | 'audio' | 'video', string>();
+      const files = new Map<FileField, string>();
+      const stored = new Map<FileField, string>();
       const title = (src.title ?? '').trim();
       if (!title) issues.push({ row, field: 'title', message: 'is empty', accepted: 'a short name for the video (it names the output file)' });
       else if (title.length > 200) issues.push({ row, field: 'title', message: `is ${title.length} characters long`, accepted: 'at most 200 characters' });
@@ -110,6 +118,15 @@ export class Admission {
       for (const f of FILE_FIELDS) {
         const v = src[f]?.trim();
         if (!v) continue;
+        const storedMatch = STORED_ASSET.exec(v);
+        if (storedMatch) {
+          const id = storedMatch[1]!;
+          if (this.d.assets.has(id)) {
+            resolved[f] = { asset: this.d.assets.info(id) };
+            stored.set(f, id);
+          } else issues.push({ row, field: f, message: 'this file is no longer in Talkbatch’s asset store', accepted: 'add the file again' });
+          continue;
+        }
         if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /^(data|file|javascript):/i.test(v)) {
           if (/^https?:\/\//i.test(v)) {
             try {
@@ -160,7 +177,7 @@ export class Admission {
           }
         }
       }
-      out.push({ row, source: src, provider, input, files, issues });
+      out.push({ row, source: src, provider, input, files, stored, issues });
     }
     return out;
   }

@@ -40,7 +40,7 @@ export type CoreOptions = Readonly<{
   /** Print log lines to stderr too. */
   echoLog?: boolean;
   /** Engine timing overrides (tests). */
-  engine?: Readonly<{ idleMs?: number; maxDownloads?: number; now?: () => number }>;
+  engine?: Readonly<{ idleMs?: number; maxDownloads?: number; now?: () => number; timeScale?: number }>;
   /** Do not take the data-dir lock (read-only CLI commands never run the queue). */
   noLock?: boolean;
 }>;
@@ -185,6 +185,7 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     ...(o.engine?.idleMs !== undefined ? { idleMs: o.engine.idleMs } : {}),
     ...(o.engine?.maxDownloads !== undefined ? { maxDownloads: o.engine.maxDownloads } : {}),
     ...(o.engine?.now ? { now: o.engine.now } : {}),
+    ...(o.engine?.timeScale !== undefined ? { timeScale: o.engine.timeScale } : {}),
   });
   const admission = new Admission({ adapters, assets, jobs, providerBlocked });
 

@@ -35,6 +35,23 @@ export type Fault = {
   body?: unknown;
 };
 
+/**
+ * A download cut short: the next matching output file is served with its full Content-Length but only
+ * part of its bytes, then the connection is destroyed (after `stallMs`, to hold a download mid-way).
+ */
+export type DownloadCut = {
+  /** Matched against the file key (e.g. /\.mp4$/); default: any file. */
+  key?: RegExp;
+  /** Where to cut, as a fraction of the bytes this response would send (default 0.5). */
+  fraction?: number;
+  /** Where to cut, in bytes of this response (wins over fraction). */
+  atBytes?: number;
+  /** Keep the connection open this long (real ms) after the partial bytes, then cut it. Default 0. */
+  stallMs?: number;
+  /** How many downloads it cuts (default 1). */
+  times?: number;
+};
+
 export type RequestLogEntry = {
   at: number;
   method: string;
@@ -47,6 +64,8 @@ export type RequestLogEntry = {
   files: Record<string, { filename: string; size: number; mimeType: string }>;
   status?: number;
   fault?: FaultKind;
+  /** A file download cut by `cutDownload`: the bytes that were sent before the cut. */
+  cutAtBytes?: number;
 };
 
 export type FakeRequest = {
@@ -114,6 +133,7 @@ export class FakeServer {
   readonly log: RequestLogEntry[] = [];
   readonly faults: Fault[] = [];
   readonly files = new Map<string, { bytes?: Buffer; filePath?: string; mime: string }>();
+  readonly cuts: DownloadCut[] = [];
   readonly opts: Required<Omit<FakeOptions, 'port' | 'renderSec'>> & { renderSec: number | undefined };
   private readonly routes: Route[] = [];
   private readonly interceptors: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
@@ -182,6 +202,11 @@ export class FakeServer {
     this.faults.push({ times: 1, ...fault });
   }
 
+  /** Cuts the next matching output download part-way (see DownloadCut). */
+  cutDownload(cut: DownloadCut = {}): void {
+    this.cuts.push({ times: 1, ...cut });
+  }
+
   /** Requests matching method and path (string = exact, RegExp = test). */
   requests(method: string, p: string | RegExp): RequestLogEntry[] {
     return this.log.filter((e) => e.method === method && (typeof p === 'string' ? e.path === p : p.test(e.path)));
@@ -218,22 +243,30 @@ export class FakeServer {
     return { status: 403, text: `<Error><Code>AccessDenied</Code><Message>bad signature for ${req.params.key}</Message></Error>` };
   }
 
-  private streamFile(req: IncomingMessage, res: ServerResponse, key: string, query: URLSearchParams): boolean {
+  private streamFile(req: IncomingMessage, res: ServerResponse, key: string, query: URLSearchParams, entry: RequestLogEntry): boolean {
     const exp = Number(query.get('exp'));
     const sig = query.get('sig') ?? '';
     if (sig !== this.sign(`${key}:${exp}`)) return false;
     if (this.now() > exp) {
+      entry.status = 403;
       res.writeHead(403, { 'content-type': 'application/xml' });
       res.end('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
       return true;
     }
     const file = this.files.get(key);
     if (!file) {
+      entry.status = 404;
       res.writeHead(404, { 'content-type': 'application/xml' });
       res.end('<Error><Code>NoSuchKey</Code></Error>');
       return true;
     }
-    serveBytes(req, res, file);
+    const i = this.cuts.findIndex((c) => (!c.key || c.key.test(key)) && (c.times ?? 1) > 0);
+    const cut = i >= 0 ? this.cuts[i]! : undefined;
+    if (cut) {
+      cut.times = (cut.times ?? 1) - 1;
+      if (cut.times <= 0) this.cuts.splice(i, 1);
+    }
+    entry.status = serveBytes(req, res, file, cut, (sent) => (entry.cutAtBytes = sent));
     return true;
   }
 
@@ -251,8 +284,9 @@ export class FakeServer {
     const method = req.method ?? 'GET';
     if (method === 'GET' && u.pathname.startsWith('/_files/')) {
       const key = decodeURIComponent(u.pathname.slice('/_files/'.length));
-      this.log.push({ at: this.now(), method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: plainHeaders(req.headers), body: null, files: {} });
-      if (this.streamFile(req, res, key, u.searchParams)) return;
+      const entry: RequestLogEntry = { at: this.now(), method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: plainHeaders(req.headers), body: null, files: {} };
+      this.log.push(entry);
+      if (this.streamFile(req, res, key, u.searchParams, entry)) return;
     }
     let parsed: { json: unknown; fields: Record<string, string>; files: FakeRequest['files'] };
     try {
@@ -327,8 +361,17 @@ export class FakeServer {
   }
 }
 
-/** Serves bytes with Content-Length and single-range Range support. */
-export function serveBytes(req: IncomingMessage, res: ServerResponse, file: { bytes?: Buffer; filePath?: string; mime: string }): void {
+/**
+ * Serves bytes with Content-Length and single-range Range support; returns the status. With `cut`, only
+ * part of the body is sent before the connection is destroyed (`onCut` gets the bytes sent).
+ */
+export function serveBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: { bytes?: Buffer; filePath?: string; mime: string },
+  cut?: DownloadCut,
+  onCut?: (sentBytes: number) => void,
+): number {
   const size = file.bytes ? file.bytes.length : statSync(file.filePath!).size;
   const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
   let start = 0;
@@ -340,7 +383,7 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, file: { by
     if (start >= size || start > end) {
       res.writeHead(416, { 'content-range': `bytes */${size}` });
       res.end();
-      return;
+      return 416;
     }
     status = 206;
   }
@@ -353,10 +396,23 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, file: { by
   res.writeHead(status, headers);
   if (req.method === 'HEAD') {
     res.end();
-    return;
+    return status;
+  }
+  if (cut) {
+    const length = end - start + 1;
+    const sent = Math.max(1, Math.min(length - 1, cut.atBytes ?? Math.floor(length * (cut.fraction ?? 0.5))));
+    const bytes = file.bytes ?? readFileSync(file.filePath!);
+    onCut?.(sent);
+    // Cut only once the partial bytes are flushed to the socket (destroy drops unflushed writes).
+    res.write(bytes.subarray(start, start + sent), () => {
+      const t = setTimeout(() => req.socket.destroy(), cut.stallMs ?? 0);
+      req.socket.once('close', () => clearTimeout(t));
+    });
+    return status;
   }
   if (file.bytes) res.end(file.bytes.subarray(start, end + 1));
   else createReadStream(file.filePath!, { start, end }).pipe(res);
+  return status;
 }
 
 function plainHeaders(h: IncomingMessage['headers']): Record<string, string> {

@@ -58,6 +58,15 @@ export async function startAllFakes(opts: FakeOptions = {}) {
     env,
     assetHost,
     techforgeProjectId: techforge.projects[0]!.projectId,
+    /** Makes the provider's next job fail at the provider (demo mode's TALKBATCH_DEMO_FAIL). */
+    failNext(provider: string): void {
+      const msg = 'The face could not be tracked in the avatar (demo failure)';
+      if (provider === 'oshara') oshara.failNext(msg);
+      else if (provider === 'techforge') techforge.failNextJob(msg);
+      else if (provider === 'aisa') aisa.failNext('video_generation_failed', msg);
+      else if (provider === 'sync') sync.failNext('generation_pipeline_failed', msg);
+      else if (provider === 'creatify') creatify.failNext(msg);
+    },
     close: async () => {
       await Promise.all([oshara.close(), techforge.close(), aisa.close(), sync.close(), creatify.close(), s3.close()]);
     },

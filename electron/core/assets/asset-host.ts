@@ -67,7 +67,9 @@ export class AssetHost {
         method: 'PUT',
         body: await this.store.blob(assetId),
         // The asset id is the sha256 of the bytes: the payload is signed without reading it twice.
-        headers: { 'content-type': info.mime, 'content-length': String(info.size), 'x-amz-content-sha256': assetId },
+        // No content-length header: fetch sets it from the file-backed Blob, and undici refuses a
+        // request that names it too ("invalid content-length header"); SigV4 does not sign it.
+        headers: { 'content-type': info.mime, 'x-amz-content-sha256': assetId },
       });
     } catch (e) {
       throw new ProviderError('transient', `Uploading ${info.name} to the asset host failed: ${(e as Error).message}`, { code: 'asset_upload_network', cause: e });

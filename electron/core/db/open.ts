@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { migrate } from './migrations';
+import { migrate, NewerDatabaseError, SCHEMA_VERSION } from './migrations';
 
 export type Db = Database.Database;
 
@@ -14,6 +14,10 @@ export function openDatabase(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   try {
+    // Refuse a newer database before any pragma writes to it (journal_mode = WAL is stored in the
+    // file): NewerDatabaseError promises that nothing was changed.
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > SCHEMA_VERSION) throw new NewerDatabaseError(found, SCHEMA_VERSION);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = FULL');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat, truncate } from 'node:fs/promises';
-import { Writable } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { Agent, interceptors, request } from 'undici';
@@ -81,26 +81,31 @@ export async function downloadTo(
     if (have > 0) await truncate(partPath, 0);
   }
   let received = start;
-  const out = createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w' });
-  const counter = new Writable({
-    write(chunk: Buffer, _enc, cb) {
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
       received += chunk.length;
       opts.onProgress?.(received, total);
-      if (!out.write(chunk)) out.once('drain', () => cb());
-      else cb();
-    },
-    final(cb) {
-      out.end(() => cb());
-    },
-    destroy(err, cb) {
-      out.destroy();
-      cb(err);
+      cb(null, chunk);
     },
   });
+  // A cut connection ends the file normally, so every byte received is on disk for the next try to
+  // resume from (tearing the file stream down would drop its unwritten buffer, and a file stream
+  // destroyed mid-write emits an 'error' nobody listens to). Write errors still fail the pipeline.
+  let cut: unknown;
+  async function* untilCut(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    try {
+      for await (const chunk of body) yield chunk;
+    } catch (e) {
+      cut = e;
+    }
+  }
   try {
-    await pipeline(res.body, counter);
+    await pipeline(untilCut(res.body), counter, createWriteStream(partPath, { flags: start > 0 ? 'a' : 'w' }));
   } catch (e) {
-    throw new ProviderError('transient', `The download from ${hostOf(spec.url)} was cut at ${received} bytes; it will resume`, { code: 'download_cut', cause: e });
+    cut ??= e;
+  }
+  if (cut !== undefined) {
+    throw new ProviderError('transient', `The download from ${hostOf(spec.url)} was cut at ${received} bytes; it will resume`, { code: 'download_cut', cause: cut });
   }
   const size = (await stat(partPath)).size;
   if (total !== null && size !== total) {

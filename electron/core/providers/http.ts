@@ -51,7 +51,13 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   if (v === undefined || v.trim() === '') return undefined;
   const t = v.trim();
   if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
-  const date = Date.parse(t);
+  // Only the three HTTP-date forms: V8's Date.parse also reads garbage ("retry 1", "-5") as dates in
+  // the past, which would mean "retry at once" to a provider that is rate limiting us.
+  const imf = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+  const rfc850 = /^[A-Za-z]{6,9}, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT$/;
+  const asctime = /^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
+  if (!imf.test(t) && !rfc850.test(t) && !asctime.test(t)) return undefined;
+  const date = Date.parse(asctime.test(t) ? `${t} GMT` : t);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);
 }

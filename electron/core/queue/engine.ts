@@ -40,6 +40,11 @@ export type EngineDeps = Readonly<{
   maxDownloads?: number;
   /** Longest the loop sleeps with nothing due (it also wakes on every change). */
   idleMs?: number;
+  /**
+   * Multiplies every wait the engine chooses (poll gaps, backoffs). 1 in real use; demo mode and tests
+   * run the provider fakes on compressed time and scale the engine's clock-based waits to match.
+   */
+  timeScale?: number;
 }>;
 
 type Pool = {
@@ -76,6 +81,12 @@ export class Engine {
   constructor(private readonly d: EngineDeps) {
     this.now = d.now ?? Date.now;
     this.rand = d.rand ?? Math.random;
+  }
+
+  /** A wait chosen by the engine, on the engine's time scale. */
+  private wait(ms: number): number {
+    const k = this.d.timeScale ?? 1;
+    return k === 1 ? ms : Math.max(20, Math.round(ms * k));
   }
 
   /** Recovery after any stop (crash included), then the loop. */
@@ -212,13 +223,16 @@ export class Engine {
     return configured;
   }
 
-  /** Reserves one request slot of a provider's rate limit; returns when it may be sent. */
-  private reserveRequest(provider: ProviderId, now: number): number {
+  /**
+   * Takes one request slot of a provider's rate limit if one is free now (returns `now`), or returns
+   * when the next slot frees up without taking it (the caller postpones the work until then).
+   */
+  private requestSlot(provider: ProviderId, now: number): number {
     const p = this.pool(provider);
-    const spacing = 60_000 / Math.max(1, this.d.limits(provider).rpm);
     const at = Math.max(now, p.nextRequestAt, p.backoffUntil);
-    p.nextRequestAt = at + spacing;
-    return at;
+    if (at > now + 5) return at;
+    p.nextRequestAt = Math.max(now, p.nextRequestAt) + 60_000 / Math.max(1, this.d.limits(provider).rpm);
+    return now;
   }
 
   private track<T>(promise: Promise<T>): void {
@@ -253,10 +267,9 @@ export class Engine {
       if (free <= 0) continue;
       for (const job of this.d.jobs.due('queued', now, free, provider)) {
         if (!this.withinBudget(job)) continue;
-        const at = this.reserveRequest(provider, now);
-        if (at > now + 5) {
-          // Over the request rate: release the slot and come back then.
-          this.pool(provider).nextRequestAt -= 60_000 / Math.max(1, lim.rpm);
+        const at = this.requestSlot(provider, now);
+        if (at > now) {
+          // Over the request rate: come back when the next slot is free.
           this.d.jobs.setNextAction([job.id], at);
           continue;
         }
@@ -310,7 +323,7 @@ export class Engine {
           providerJobId: res.providerJobId,
           providerState: { ...job.providerState, ...(res.providerState ?? {}), ...(initial?.providerState ?? {}) },
           providerStatus: initial?.rawStatus ?? null,
-          nextActionAt: now + firstPollDelayMs(adapter.describe()),
+          nextActionAt: now + this.wait(firstPollDelayMs(adapter.describe())),
           lastProgressAt: now,
           error: null,
         },
@@ -347,7 +360,7 @@ export class Engine {
             requestId,
           });
         } else {
-          const wait = err.retryAfterMs ?? backoffMs(tries, 2_000, 10 * 60_000, this.rand);
+          const wait = err.retryAfterMs ?? this.wait(backoffMs(tries, 2_000, 10 * 60_000, this.rand));
           jobs.transition(job.id, 'queued', { nextActionAt: now + wait, error: { code: err.code, message: err.message } }, {
             kind: 'error',
             message: `${kindWords(err.kind)}: ${err.message}. Nothing was created; sending again in ${Math.round(wait / 1000)} s.`,
@@ -358,7 +371,7 @@ export class Engine {
         break;
       }
       case 'unknown_outcome':
-        jobs.transition(job.id, 'submit_unknown', { nextActionAt: now + 3_000, error: { code: err.code, message: err.message } }, {
+        jobs.transition(job.id, 'submit_unknown', { nextActionAt: now + this.wait(3_000), error: { code: err.code, message: err.message } }, {
           kind: 'error',
           message: `${err.message}. It will not be sent again blindly: checking with ${name} first.`,
           errorCode: err.code,
@@ -378,7 +391,7 @@ export class Engine {
 
   private backOffProvider(provider: ProviderId, err: ProviderError, tries: number): void {
     const p = this.pool(provider);
-    const wait = err.retryAfterMs ?? backoffMs(tries, 5_000, 5 * 60_000, this.rand);
+    const wait = err.retryAfterMs ?? this.wait(backoffMs(tries, 5_000, 5 * 60_000, this.rand));
     p.backoffUntil = Math.max(p.backoffUntil, this.now() + wait);
     this.d.log.warn('Provider asked us to slow down', { provider, waitMs: wait, code: err.code });
   }
@@ -423,7 +436,8 @@ export class Engine {
           jobs.transition(job.id, 'queued', { nextActionAt: now() }, { message: `Not at ${name}: ${r.evidence}. Safe to send again.`, errorCode: 'reconcile_absent' });
         }
       } else {
-        jobs.transition(job.id, 'submit_unknown', { nextActionAt: null }, {
+        // Still submit_unknown (not a status change: the state machine has no submit_unknown → submit_unknown).
+        jobs.update(job.id, { nextActionAt: null }, {
           message: `Could not prove whether ${name} received this job: ${r.evidence}. Your decision: send it again (may be charged twice) or mark it failed.`,
           errorCode: 'reconcile_unknown',
         });
@@ -434,7 +448,7 @@ export class Engine {
       const tries = this.countEvents(job.id, 'reconcile_retry') + 1;
       if (err.kind === 'rate_limit') this.backOffProvider(job.provider, err, tries);
       const giveUp = tries >= MAX_RECONCILE_TRIES || err.kind === 'auth' || err.kind === 'permanent';
-      jobs.update(job.id, { nextActionAt: giveUp ? null : now() + (err.retryAfterMs ?? backoffMs(tries, 3_000, 5 * 60_000, this.rand)) }, {
+      jobs.update(job.id, { nextActionAt: giveUp ? null : now() + (err.retryAfterMs ?? this.wait(backoffMs(tries, 3_000, 5 * 60_000, this.rand))) }, {
         kind: 'error',
         message: giveUp
           ? `Could not check with ${name} (${err.message}). Your decision: check again, send again, or mark failed.`
@@ -467,8 +481,8 @@ export class Engine {
       }
       const chunks = batchable ? chunk(jobs, POLL_CHUNK) : jobs.map((j) => [j]);
       for (const c of chunks) {
-        const at = this.reserveRequest(provider, now);
-        if (at > now + 5) {
+        const at = this.requestSlot(provider, now);
+        if (at > now) {
           this.d.jobs.setNextAction(
             c.map((j) => j.id),
             at,
@@ -501,7 +515,7 @@ export class Engine {
         }
         const fails = cur.pollCount + 1;
         if (err.kind === 'rate_limit') this.backOffProvider(provider, err, fails);
-        const wait = err.retryAfterMs ?? backoffMs(Math.min(fails, 8), 5_000, adapter.describe().pollCapSec * 1000 * 2, this.rand);
+        const wait = err.retryAfterMs ?? this.wait(backoffMs(Math.min(fails, 8), 5_000, adapter.describe().pollCapSec * 1000 * 2, this.rand));
         this.d.jobs.update(cur.id, { nextActionAt: this.now() + wait, pollCount: fails }, {
           kind: 'error',
           message: `Checking status at ${name} failed (${err.message}); trying again in ${Math.round(wait / 1000)} s.`,
@@ -517,7 +531,7 @@ export class Engine {
       if (!cur || cur.status !== 'running') continue;
       const r = results.get(j.id);
       if (!r) {
-        this.d.jobs.update(cur.id, { nextActionAt: this.now() + 5_000 });
+        this.d.jobs.update(cur.id, { nextActionAt: this.now() + this.wait(5_000) });
         continue;
       }
       this.applyPoll(adapter, cur, r);
@@ -544,8 +558,10 @@ export class Engine {
           this.d.emit('notice', { level: 'warn', message: `"${job.input.title}" looks stuck at ${name}.`, batchId: job.batchId });
           break;
         }
-        const elapsed = now - (job.submittedAt ?? now);
-        const delay = nextPollDelayMs({ elapsedMs: elapsed, progress: r.progress ?? null, etaSec: r.etaSec ?? null, providerHintMs: r.nextPollMs ?? null, spec });
+        // Policy works in provider time; the engine's time scale converts it (1 in real use).
+        const k = this.d.timeScale ?? 1;
+        const elapsed = (now - (job.submittedAt ?? now)) / k;
+        const delay = this.wait(nextPollDelayMs({ elapsedMs: elapsed, progress: r.progress ?? null, etaSec: r.etaSec ?? null, providerHintMs: r.nextPollMs ?? null, spec }));
         const patch: JobPatch = {
           providerStatus: r.rawStatus,
           providerState: state,
@@ -659,7 +675,7 @@ export class Engine {
         );
       } else {
         // An expired link is refreshed through the adapter on the next try (output() is called again).
-        const wait = err.kind === 'expired' ? 500 : backoffMs(tries, 2_000, 5 * 60_000, this.rand);
+        const wait = err.kind === 'expired' ? this.wait(500) : this.wait(backoffMs(tries, 2_000, 5 * 60_000, this.rand));
         jobs.update(job.id, { downloadAttempts: tries, nextActionAt: this.now() + wait }, {
           kind: 'error',
           message: `${err.kind === 'expired' ? 'Download link expired; asking for a fresh one' : `Download interrupted (${err.message})`}; retrying.`,
@@ -790,7 +806,7 @@ export class Engine {
         {
           const res = await adapter.approve(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
           const providerState = { ...job.providerState, ...(res?.providerState ?? {}), preview: undefined };
-          jobs.transition(job.id, 'running', { providerStatus: 'approved', providerState, nextActionAt: now + 2_000, lastProgressAt: now }, {
+          jobs.transition(job.id, 'running', { providerStatus: 'approved', providerState, nextActionAt: now + this.wait(2_000), lastProgressAt: now }, {
             message: 'Preview approved: rendering the final video.',
           });
         }

@@ -1,0 +1,143 @@
+import { create } from 'zustand';
+import type { AppInfo, ChannelInput, ChannelName, ChannelOutput, CredentialInfo, EventName, ProviderInfo } from '../../shared/contract';
+import type { BatchSummary, JobRecord, QueueState } from '../../shared/model';
+import type { ErrorInfo } from '../../shared/result';
+import type { Settings } from '../../shared/settings';
+import { createTransport, type Transport } from './transport';
+
+export type Route = 'compose' | 'queue' | 'library' | 'settings';
+export type Notice = Readonly<{ id: number; level: 'info' | 'warn' | 'error'; message: string }>;
+
+type State = {
+  ready: boolean;
+  route: Route;
+  info: AppInfo | null;
+  providers: readonly ProviderInfo[];
+  settings: Settings | null;
+  vault: Readonly<{ secure: boolean; description: string }> | null;
+  credentials: readonly CredentialInfo[];
+  jobs: ReadonlyMap<string, JobRecord>;
+  jobsVersion: number;
+  batches: readonly BatchSummary[];
+  queue: QueueState;
+  libraryVersion: number;
+  notices: readonly Notice[];
+  selectedJob: string | null;
+};
+
+type Actions = {
+  init(): Promise<void>;
+  go(route: Route): void;
+  notify(level: Notice['level'], message: string): void;
+  dismiss(id: number): void;
+  selectJob(id: string | null): void;
+  refreshProviders(): Promise<void>;
+  refreshSettings(): Promise<void>;
+  refreshJobs(): Promise<void>;
+};
+
+export const transport: Transport = createTransport();
+
+/** Calls a channel; on error shows the message and returns null (errors are values, never throws). */
+export async function call<K extends ChannelName>(channel: K, input: ChannelInput<K>, opts: Readonly<{ quiet?: boolean }> = {}): Promise<ChannelOutput<K> | null> {
+  const res = await transport.invoke[channel](input);
+  if (res.ok) return res.value;
+  if (!opts.quiet) useStore.getState().notify('error', describeError(res.error));
+  return null;
+}
+
+/** The same, returning the error for screens that show it in place (forms, preflight). */
+export async function callResult<K extends ChannelName>(channel: K, input: ChannelInput<K>) {
+  return await transport.invoke[channel](input);
+}
+
+export function describeError(e: ErrorInfo): string {
+  const first = e.issues?.slice(0, 3).map((i) => `${i.row !== undefined ? `row ${i.row}, ` : ''}${i.field}: ${i.message}`);
+  return first?.length ? `${e.message} — ${first.join('; ')}` : e.message;
+}
+
+let noticeSeq = 0;
+
+export const useStore = create<State & Actions>((set, get) => ({
+  ready: false,
+  route: 'compose',
+  info: null,
+  providers: [],
+  settings: null,
+  vault: null,
+  credentials: [],
+  jobs: new Map(),
+  jobsVersion: 0,
+  batches: [],
+  queue: { paused: false, counts: {} },
+  libraryVersion: 0,
+  notices: [],
+  selectedJob: null,
+
+  async init() {
+    transport.subscribe((name: EventName, payload: unknown) => {
+      switch (name) {
+        case 'jobs:changed': {
+          const next = new Map(get().jobs);
+          for (const j of (payload as { jobs: JobRecord[] }).jobs) next.set(j.id, j);
+          set({ jobs: next, jobsVersion: get().jobsVersion + 1 });
+          break;
+        }
+        case 'batches:changed': {
+          const incoming = (payload as { batches: BatchSummary[] }).batches;
+          const byId = new Map(get().batches.map((b) => [b.id, b]));
+          for (const b of incoming) byId.set(b.id, b);
+          set({ batches: [...byId.values()].sort((a, b) => b.createdAt - a.createdAt) });
+          break;
+        }
+        case 'queue:changed':
+          set({ queue: payload as QueueState });
+          break;
+        case 'library:changed':
+          set({ libraryVersion: get().libraryVersion + 1 });
+          break;
+        case 'settings:changed':
+          set({ settings: payload as Settings });
+          break;
+        case 'notice': {
+          const n = payload as { level: Notice['level']; message: string };
+          get().notify(n.level, n.message);
+          break;
+        }
+      }
+    });
+    const [info, queue, batches] = await Promise.all([call('app:info', {}), call('queue:get', {}), call('batches:list', {})]);
+    set({ info, queue: queue ?? get().queue, batches: batches ?? [] });
+    await Promise.all([get().refreshProviders(), get().refreshSettings(), get().refreshJobs()]);
+    const hash = window.location.hash.slice(1) as Route;
+    if (['compose', 'queue', 'library', 'settings'].includes(hash)) set({ route: hash });
+    set({ ready: true });
+  },
+  go(route) {
+    window.history.replaceState(null, '', `#${route}`);
+    set({ route });
+  },
+  notify(level, message) {
+    const id = ++noticeSeq;
+    set({ notices: [...get().notices.slice(-4), { id, level, message }] });
+    if (level === 'info') setTimeout(() => get().dismiss(id), 6000);
+  },
+  dismiss(id) {
+    set({ notices: get().notices.filter((n) => n.id !== id) });
+  },
+  selectJob(id) {
+    set({ selectedJob: id });
+  },
+  async refreshProviders() {
+    const [providers, credentials] = await Promise.all([call('providers:list', {}), call('credentials:list', {})]);
+    set({ providers: providers ?? [], credentials: credentials ?? [] });
+  },
+  async refreshSettings() {
+    const s = await call('settings:get', {});
+    if (s) set({ settings: s.settings, vault: s.vault });
+  },
+  async refreshJobs() {
+    const res = await call('jobs:list', { limit: 100_000 });
+    if (res) set({ jobs: new Map(res.jobs.map((j) => [j.id, j])), jobsVersion: get().jobsVersion + 1 });
+  },
+}));

@@ -1,0 +1,23 @@
+import { expect, shot, test } from './fixtures';
+
+test('server mode opens the app shell and every main screen', async ({ app }) => {
+  await expect(app.getByRole('heading', { name: 'Create videos' })).toBeVisible();
+  // The token leaves the address bar once read.
+  expect(new URL(app.url()).searchParams.get('token')).toBeNull();
+  await shot(app, '01-create');
+  for (const [nav, heading, file] of [
+    ['Queue', 'Queue', '02-queue-empty'],
+    ['Library', 'Library', '03-library-empty'],
+    ['Settings', 'Settings', '04-settings'],
+  ] as const) {
+    await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: nav, exact: true }).click();
+    await expect(app.getByRole('heading', { name: heading, exact: true })).toBeVisible();
+    await shot(app, file);
+  }
+});
+
+test('the API refuses requests without the token', async ({ server, request }) => {
+  const origin = new URL(server.url).origin;
+  const res = await request.post(`${origin}/api/app:info`, { data: {} });
+  expect(res.status()).toBe(401);
+});
