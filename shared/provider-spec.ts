@@ -179,12 +179,37 @@ export function formatBytes(n: number): string {
 export function paramIssues(schema: z.ZodObject, params: Readonly<Record<string, unknown>>): Issue[] {
   const res = schema.safeParse(params);
   if (res.success) return [];
+  const shape = schema.shape as Record<string, z.ZodType>;
   return res.error.issues.map((i) => {
     const path = i.path.map(String).join('.');
     return {
       field: path ? `param.${path}` : 'params',
       message: i.message,
-      ...(i.code === 'invalid_value' && 'values' in i ? { accepted: (i.values as unknown[]).map(String).join(', ') } : {}),
+      ...acceptedOf(i, shape),
     };
   });
+}
+
+/** Every Issue says what is accepted: the allowed values, the known parameters, or the field's own description. */
+function acceptedOf(i: z.core.$ZodIssue, shape: Readonly<Record<string, z.ZodType>>): { accepted?: string } {
+  if (i.code === 'invalid_value' && 'values' in i) return { accepted: (i.values as unknown[]).map(String).join(', ') };
+  if (i.code === 'unrecognized_keys') {
+    const known = Object.keys(shape);
+    return { accepted: known.length ? `only these parameters: ${known.join(', ')}` : 'no parameters' };
+  }
+  const field = i.path.length ? shape[String(i.path[0])] : undefined;
+  const description = field ? descriptionOf(field) : undefined;
+  const expected = i.code === 'invalid_type' ? `${/^[aeiou]/.test(i.expected) ? 'an' : 'a'} ${i.expected}` : undefined;
+  const accepted = [expected, description].filter(Boolean).join(': ');
+  return accepted ? { accepted } : {};
+}
+
+/** `.describe()` text, also through .optional()/.default() wrappers (they do not carry it over). */
+function descriptionOf(schema: z.ZodType): string | undefined {
+  let cur: z.ZodType | undefined = schema;
+  for (let depth = 0; cur && depth < 5; depth++) {
+    if (cur.description) return cur.description;
+    cur = (cur as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def.innerType;
+  }
+  return undefined;
 }

@@ -88,6 +88,8 @@ export type HarnessOptions = Readonly<{
   timeScale?: number;
   fakeOptions?: FakeOptions;
   settings?: SettingsPatch;
+  /** Environment on top of the fakes' (e.g. other asset host keys). */
+  env?: Readonly<Record<string, string>>;
   engine?: Readonly<{ idleMs?: number; maxDownloads?: number }>;
   /** Start the engine right away (default true). */
   start?: boolean;
@@ -126,7 +128,7 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
     dataDir,
     mode: 'server',
     cipher: (p) => fileKeyCipher(p.root),
-    env: { ...process.env, ...fakes.env },
+    env: { ...process.env, ...fakes.env, ...(o.env ?? {}) },
     credentialsFromEnv: true,
     engine: { idleMs: 200, now: clock.now, ...(o.engine ?? {}) },
   });

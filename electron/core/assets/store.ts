@@ -126,7 +126,7 @@ export class AssetStore {
       p = await probe(file);
       if (kind === 'image') await decodeImage(file);
     } catch (e) {
-      throw new FileProblem(`${name} cannot be read as ${kind === 'audio' ? 'audio' : `a ${kind}`}: ${(e as Error).message}`, `an undamaged ${kind} file`);
+      throw new FileProblem(`${name} cannot be read as ${kind === 'audio' ? 'audio' : kind === 'image' ? 'an image' : 'a video'}: ${(e as Error).message}`, `an undamaged ${kind} file`);
     }
     if (kind === 'video' && !p.hasVideo) throw new FileProblem(`${name} has no video stream`, 'a video file with a picture');
     if (kind === 'audio' && !p.hasAudio) throw new FileProblem(`${name} has no audio stream`, 'an audio file with sound');

@@ -82,10 +82,14 @@ export async function probe(file: string): Promise<Probe> {
   };
 }
 
-/** Decodes an image fully: a truncated PNG/JPG can have a readable header and still be broken. */
+/**
+ * Decodes an image fully: a truncated PNG/JPG can have a readable header and still be broken.
+ * `-err_detect explode`: ffmpeg's JPEG decoder otherwise conceals a missing end ("EOI missing,
+ * emulating") and a JPG cut in half passes as a grey-bottomed picture.
+ */
 export async function decodeImage(file: string): Promise<void> {
   try {
-    await run(ffmpegPath(), ['-v', 'error', '-xerror', '-i', file, '-f', 'null', '-'], { maxBuffer: 1024 * 1024 });
+    await run(ffmpegPath(), ['-v', 'error', '-err_detect', 'explode', '-xerror', '-i', file, '-f', 'null', '-'], { maxBuffer: 1024 * 1024 });
   } catch (e) {
     throw new Error(reasonOf(e));
   }

@@ -51,7 +51,7 @@ describe('cancel', () => {
 describe('pause and resume', () => {
   it('pausing the queue holds new submissions (renders in flight go on); resuming lets them go', async () => {
     const hh = (h = await openHarness());
-    hh.fakes.sync.server.opts.timeScale = 0.5;
+    hh.fakes.sync.server.opts.timeScale = 0.2;
     const handlers = handlersOf(hh);
     const first = await hh.admit([hh.row('sync', 'Already rendering')]);
     await hh.waitForStatus(first.jobIds, 'running');
@@ -84,6 +84,7 @@ describe('pause and resume', () => {
     await hh.waitForStatus([rendering], 'running');
     expect(await hh.core.engine.act([rendering], 'pause')).toEqual({ changed: 1, skipped: [] });
     expect(hh.job(rendering).status).toBe('paused');
+    hh.fakes.techforge.server.opts.timeScale = 0.05;
     const polls = () => hh.fakes.techforge.server.requests('GET', /^\/jobs\//).length;
     const before = polls();
     // Meanwhile another provider's job runs from start to finish; the paused ones are left alone.
