@@ -1,0 +1,126 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+/**
+ * The Electron shell with `electron` mocked (its binary cannot be installed here): the window gets the
+ * secure preferences, navigation and new windows are denied, permissions are refused, every response
+ * carries the CSP, and the app:// / media: protocols never serve a file outside their folder.
+ */
+const h = vi.hoisted(() => ({
+  windows: [] as { opts: Record<string, unknown>; handlers: Record<string, (...a: unknown[]) => unknown>; openHandler?: (d: { url: string }) => unknown; loaded?: string }[],
+  openExternal: vi.fn(),
+  protocols: new Map<string, (req: { url: string; headers?: unknown }) => Promise<Response>>(),
+  netFetch: vi.fn(async (url: string) => new Response(`served ${url}`, { status: 200 })),
+}));
+
+vi.mock('electron', () => {
+  class BrowserWindow {
+    webContents: Record<string, unknown>;
+    constructor(opts: Record<string, unknown>) {
+      const w = { opts, handlers: {} as Record<string, (...a: unknown[]) => unknown>, openHandler: undefined as undefined | ((d: { url: string }) => unknown), loaded: undefined as string | undefined };
+      h.windows.push(w);
+      this.webContents = {
+        on: (ev: string, fn: (...a: unknown[]) => unknown) => void (w.handlers[ev] = fn),
+        setWindowOpenHandler: (fn: (d: { url: string }) => unknown) => void (w.openHandler = fn),
+      };
+      this.loadURL = async (u: string) => void (w.loaded = u);
+    }
+    loadURL: (u: string) => Promise<void>;
+    once() {}
+    show() {}
+  }
+  return {
+    BrowserWindow,
+    shell: { openExternal: h.openExternal },
+    protocol: { handle: (scheme: string, fn: (req: { url: string }) => Promise<Response>) => void h.protocols.set(scheme, fn), registerSchemesAsPrivileged: vi.fn() },
+    net: { fetch: h.netFetch },
+  };
+});
+
+import { createMainWindow, hardenSession } from '../../../electron/shell/window';
+import { handleProtocols } from '../../../electron/shell/protocols';
+import { CSP } from '../../../electron/security';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+describe('main window', () => {
+  beforeEach(() => {
+    h.windows.length = 0;
+    h.openExternal.mockClear();
+  });
+
+  it('is isolated, sandboxed and without Node in the renderer, loading app://', () => {
+    createMainWindow('/app/preload.cjs');
+    const w = h.windows[0]!;
+    const prefs = w.opts.webPreferences as Record<string, unknown>;
+    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, preload: '/app/preload.cjs' });
+    expect(w.loaded).toBe('app://talkbatch/index.html');
+  });
+
+  it('denies navigation away from app:// and opens only safe links externally', () => {
+    createMainWindow('/p');
+    const w = h.windows[0]!;
+    const nav = (url: string) => {
+      let prevented = false;
+      w.handlers['will-navigate']!({ preventDefault: () => (prevented = true) }, url);
+      return prevented;
+    };
+    expect(nav('https://evil.example/')).toBe(true);
+    expect(nav('file:///etc/passwd')).toBe(true);
+    expect(nav('app://talkbatch/index.html#queue')).toBe(false);
+    expect(w.openHandler!({ url: 'https://docs.sync.so/' })).toEqual({ action: 'deny' });
+    expect(h.openExternal).toHaveBeenCalledWith('https://docs.sync.so/');
+    expect(w.openHandler!({ url: 'javascript:alert(1)' })).toEqual({ action: 'deny' });
+    expect(w.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(h.openExternal).toHaveBeenCalledTimes(1);
+    let webviewPrevented = false;
+    w.handlers['will-attach-webview']!({ preventDefault: () => (webviewPrevented = true) });
+    expect(webviewPrevented).toBe(true);
+  });
+
+  it('refuses every permission and sets the CSP on every response', () => {
+    let perm: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
+    let check: ((wc: unknown, p: string) => boolean) | undefined;
+    let headers: ((d: { responseHeaders: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined;
+    hardenSession({
+      setPermissionRequestHandler: (fn: typeof perm) => void (perm = fn),
+      setPermissionCheckHandler: (fn: typeof check) => void (check = fn),
+      webRequest: { onHeadersReceived: (fn: typeof headers) => void (headers = fn) },
+    } as never);
+    let granted: boolean | undefined;
+    perm!(null, 'media', (ok) => (granted = ok));
+    expect(granted).toBe(false);
+    expect(check!(null, 'notifications')).toBe(false);
+    let out: Record<string, string[]> = {};
+    headers!({ responseHeaders: { 'x-a': ['1'] } }, (r) => (out = r.responseHeaders));
+    expect(out['Content-Security-Policy']).toEqual([CSP]);
+    expect(CSP).toContain("script-src 'self'");
+    expect(CSP).not.toContain('unsafe-eval');
+  });
+});
+
+describe('app:// and media: protocols', () => {
+  it('serve files inside their folder only', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'tb-proto-'));
+    const renderer = path.join(root, 'renderer');
+    const library = path.join(root, 'Library');
+    mkdirSync(renderer, { recursive: true });
+    mkdirSync(path.join(library, 'Batch', '.partial'), { recursive: true });
+    writeFileSync(path.join(renderer, 'index.html'), '<html></html>');
+    writeFileSync(path.join(library, 'Batch', 'a.mp4'), 'video');
+    writeFileSync(path.join(library, 'Batch', '.partial', 'x.part'), 'partial');
+    writeFileSync(path.join(root, 'secret.txt'), 'secret');
+    handleProtocols(renderer, () => library);
+    const app = h.protocols.get('app')!;
+    const media = h.protocols.get('media')!;
+    expect((await app({ url: 'app://talkbatch/index.html' })).status).toBe(200);
+    expect((await app({ url: 'app://talkbatch/index.html' })).headers.get('content-security-policy')).toBe(CSP);
+    expect((await app({ url: 'app://talkbatch/..%2fsecret.txt' })).status).toBe(404);
+    expect((await app({ url: 'app://talkbatch/%252e%252e/secret.txt' })).status).toBe(404);
+    expect((await app({ url: 'app://other-host/index.html' })).status).toBe(404);
+    expect((await media({ url: 'media:Batch/a.mp4', headers: {} })).status).toBe(200);
+    expect((await media({ url: 'media:../secret.txt', headers: {} })).status).toBe(404);
+    expect((await media({ url: 'media:Batch/%2e%2e/%2e%2e/secret.txt', headers: {} })).status).toBe(404);
+    expect((await media({ url: 'media:Batch/.partial/x.part', headers: {} })).status).toBe(404);
+  });
+});
