@@ -108,7 +108,13 @@ export class Admission {
       const providerRaw = (src.provider ?? '').trim().toLowerCase();
       let provider: ProviderId | null = null;
       if (!isProviderId(providerRaw)) {
-        issues.push({ row, field: 'provider', message: providerRaw ? `"${src.provider}" is not a provider` : 'is empty', accepted: PROVIDER_IDS.join(', ') });
+        const near = PROVIDER_IDS.find((p) => editDistance(p, providerRaw) <= 2);
+        issues.push({
+          row,
+          field: 'provider',
+          message: providerRaw ? `"${src.provider}" is not a provider${near ? ` (did you mean ${near}?)` : ''}` : 'is empty',
+          accepted: PROVIDER_IDS.join(', '),
+        });
       } else {
         provider = providerRaw;
         const blocked = this.d.providerBlocked(provider);
@@ -241,4 +247,16 @@ export function coerceParams(schema: z.ZodObject, params: Readonly<Record<string
     }
   }
   return out;
+}
+
+/** Levenshtein distance, for "did you mean" hints on short names. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length]![b.length]!;
 }

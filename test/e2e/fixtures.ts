@@ -42,6 +42,7 @@ export const test = base.extend<{ server: Server; app: Page }>({
   app: async ({ page, server }, use) => {
     await page.goto(server.url);
     await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    await expect(page.getByText('Opening Talkbatch…')).toHaveCount(0);
     await use(page);
   },
 });

@@ -10,6 +10,7 @@ test('drop files → batch across 3 providers → progress → library playback 
   test.slow();
   // Files arrive by a real drop event (DataTransfer built in the page from the fixture bytes)…
   const avatar = (await import('node:fs')).readFileSync(path.join(FIX, 'avatar.png')).toString('base64');
+  await expect(app.locator('.drop')).toBeVisible();
   await app.evaluate(async (b64) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const dt = new DataTransfer();
@@ -88,7 +89,7 @@ test('drop files → batch across 3 providers → progress → library playback 
   await app.locator('#sync-apiKey').fill(secret);
   await app.locator('#sync-label').fill('Canary');
   await app.getByRole('form', { name: 'Add a key for sync' }).getByRole('button', { name: 'Save key' }).click();
-  await expect(app.getByText('Canary')).toBeVisible();
+  await expect(app.locator('.key-row', { hasText: 'Canary' })).toBeVisible();
   await expect(app.getByText('••••WXYZ').first()).toBeVisible();
   await expect(app.locator('#sync-apiKey')).toHaveValue('');
   await shot(app, '11-settings-key');

@@ -1,6 +1,37 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { z } from 'zod';
 import type { ProviderSpec } from '../../../shared/provider-spec';
+import type { ProviderId } from '../../../shared/providers';
+import { call, useStore } from '../store';
+
+/** Parameters whose values come from the provider's own lists (personas, voices, templates, projects). */
+const PICKERS: Partial<Record<ProviderId, Readonly<Record<string, string>>>> = {
+  creatify: { creator: 'personas', accent: 'voices', template_id: 'templates' },
+  oshara: { reference_voice: 'voices' },
+  techforge: { project_id: 'projects' },
+};
+
+type Option = Readonly<{ value: string; label: string; detail?: string }>;
+
+/** Loads a provider's picker list once the provider has a key; the field stays free text either way. */
+function usePickerOptions(provider: ProviderId): Readonly<Record<string, readonly Option[]>> {
+  const configured = useStore((s) => s.providers.find((p) => p.id === provider)?.configured ?? false);
+  const [lists, setLists] = useState<Record<string, readonly Option[]>>({});
+  useEffect(() => {
+    const wanted = PICKERS[provider];
+    if (!wanted || !configured) return;
+    let alive = true;
+    for (const [param, list] of Object.entries(wanted)) {
+      void call('providers:options', { provider, list }, { quiet: true }).then((opts) => {
+        if (alive && opts?.length) setLists((cur) => ({ ...cur, [param]: opts }));
+      });
+    }
+    return () => {
+      alive = false;
+    };
+  }, [provider, configured]);
+  return lists;
+}
 
 type JsonSchema = {
   type?: string | string[];
@@ -25,6 +56,7 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
     }
   }, [spec]);
   const props = Object.entries(schema.properties ?? {});
+  const options = usePickerOptions(spec.id);
   if (!props.length) return <p className="muted small">No settings for {spec.displayName}.</p>;
   const set = (k: string, v: unknown) => {
     const next = { ...value };
@@ -70,12 +102,24 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
             </label>
           );
         }
+        const picks = options[key];
+        const list = picks ? (
+          <datalist id={`${id}-list`}>
+            {picks.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.detail ? `${o.label} — ${o.detail}` : o.label}
+              </option>
+            ))}
+          </datalist>
+        ) : null;
         if (type === 'number' || type === 'integer') {
           return (
             <label key={key} className="field" htmlFor={id}>
               {label}
+              {list}
               <input
                 id={id}
+                list={picks ? `${id}-list` : undefined}
                 type="number"
                 min={s.minimum}
                 max={s.maximum}
@@ -92,7 +136,15 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
           return (
             <label key={key} className="field" htmlFor={id}>
               {label}
-              <input id={id} type="text" placeholder={s.default !== undefined ? String(s.default) : ''} value={cur === undefined ? '' : String(cur)} onChange={(e) => set(key, e.target.value)} />
+              {list}
+              <input
+                id={id}
+                type="text"
+                list={picks ? `${id}-list` : undefined}
+                placeholder={picks ? `Choose from ${picks.length} or type an id` : s.default !== undefined ? String(s.default) : ''}
+                value={cur === undefined ? '' : String(cur)}
+                onChange={(e) => set(key, e.target.value)}
+              />
               {help && <span className="help">{help}</span>}
             </label>
           );

@@ -26,7 +26,10 @@ export function Compose() {
   const [scripts, setScripts] = useState('');
   const [chosen, setChosen] = useState<ProviderId[]>(['local']);
   const [params, setParams] = useState<Partial<Record<ProviderId, Record<string, unknown>>>>({});
-  const [fileRows, setFileRows] = useState<{ rows: BatchRow[]; name: string; baseDir?: string; headers: string[]; problems: string[] } | null>(null);
+  const [fileRows, setFileRows] = useState<{ rows: BatchRow[]; name: string; baseDir?: string; headers: string[]; problems: string[]; unknown: string[] } | null>(null);
+  const [fileText, setFileText] = useState<{ text: string; format: 'csv' | 'jsonl'; name: string; baseDir?: string } | null>(null);
+  const [mapping, setMapping] = useState<Record<string, string>>({});
+  const [budget, setBudget] = useState<{ amount: string; unit: 'USD' | 'credits' }>({ amount: '', unit: 'USD' });
   const [report, setReport] = useState<PreflightReport | null>(null);
   const [checking, setChecking] = useState(false);
   const [testFirst, setTestFirst] = useState<number | null>(null);
@@ -113,6 +116,7 @@ export function Compose() {
       rows: rows as BatchRow[],
       ...(testFirst ? { testFirst } : {}),
       ...(fileRows?.baseDir && mode === 'file' ? { baseDir: fileRows.baseDir } : {}),
+      ...(budget.amount && Number(budget.amount) > 0 ? { budget: { amount: Number(budget.amount), unit: budget.unit } } : {}),
     });
     setChecking(false);
     if (!res.ok) {
@@ -128,19 +132,35 @@ export function Compose() {
     go('queue');
   };
 
-  const loadFile = async (f: File) => {
-    const text = await f.text();
-    const format = /\.jsonl?$/i.test(f.name) ? 'jsonl' : 'csv';
-    const parsed = await call('batches:parse', { text, format });
+  const parseFile = async (src: NonNullable<typeof fileText>, map: Record<string, string>) => {
+    const parsed = await call('batches:parse', { text: src.text, format: src.format, mapping: map });
     if (!parsed) return;
     setFileRows({
       rows: [...parsed.rows],
-      name: f.name.replace(/\.(csv|jsonl?)$/i, ''),
+      name: src.name,
       headers: [...parsed.headers],
       problems: parsed.issues.map((i) => `${i.row !== undefined ? `Row ${i.row}, ` : ''}${i.field}: ${i.message}${i.accepted ? ` (accepted: ${i.accepted})` : ''}`),
-      ...(window.talkbatch ? { baseDir: window.talkbatch.pathForFile(f).replace(/[\\/][^\\/]*$/, '') } : {}),
+      // Columns the format does not know: offered for mapping (headers differ between tools).
+      unknown: parsed.issues.filter((i) => i.message.startsWith('unknown column')).map((i) => i.field),
+      ...(src.baseDir ? { baseDir: src.baseDir } : {}),
     });
     setReport(null);
+  };
+  const loadFile = async (f: File) => {
+    const src = {
+      text: await f.text(),
+      format: /\.jsonl?$/i.test(f.name) ? ('jsonl' as const) : ('csv' as const),
+      name: f.name.replace(/\.(csv|jsonl?)$/i, ''),
+      ...(window.talkbatch ? { baseDir: window.talkbatch.pathForFile(f).replace(/[\\/][^\\/]*$/, '') } : {}),
+    };
+    setFileText(src);
+    setMapping({});
+    await parseFile(src, {});
+  };
+  const mapColumn = (from: string, to: string) => {
+    const next = { ...mapping, [from]: to };
+    setMapping(next);
+    if (fileText) void parseFile(fileText, next);
   };
 
   const info = providers.find((p) => p.id === provider);
@@ -255,6 +275,29 @@ export function Compose() {
                     {fileRows.rows.length} row(s) from {fileRows.name}
                     {fileRows.headers.length ? ` · columns: ${fileRows.headers.join(', ')}` : ''}
                   </div>
+                  {(fileRows.unknown.length > 0 || Object.keys(mapping).length > 0) && (
+                    <div className="stack" aria-label="Column mapping">
+                      <h3>Match your columns</h3>
+                      {[...new Set([...Object.keys(mapping), ...fileRows.unknown])].map((h) => (
+                        <label key={h} className="row small" htmlFor={`map-${h}`}>
+                          <span className="mono" style={{ minWidth: 140 }}>
+                            {h}
+                          </span>
+                          →
+                          <select id={`map-${h}`} value={mapping[h] ?? h} onChange={(e) => mapColumn(h, e.target.value)}>
+                            <option value={h}>(choose)</option>
+                            <option value="">ignore this column</option>
+                            {['title', 'provider', 'script', 'avatar', 'audio', 'video', 'prompt'].map((c) => (
+                              <option key={c} value={c}>
+                                {c}
+                              </option>
+                            ))}
+                            <option value={`param.${h.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase()}`}>a provider setting (param.{h.replace(/[^A-Za-z0-9_]/g, '_').toLowerCase()})</option>
+                          </select>
+                        </label>
+                      ))}
+                    </div>
+                  )}
                   {fileRows.problems.length > 0 && (
                     <div className="error-box">
                       {fileRows.problems.slice(0, 12).map((p) => (
@@ -320,6 +363,17 @@ export function Compose() {
                 <input id="batch-name" type="text" value={batchName} onChange={(e) => setBatchName(e.target.value)} placeholder={fileRows?.name ?? 'e.g. Spring campaign'} />
               </label>
             )}
+            <div className="row small">
+              <label className="row" htmlFor="budget" style={{ gap: 6 }}>
+                Spending cap (optional)
+                <input id="budget" type="number" min={0} step="any" style={{ width: 90 }} value={budget.amount} onChange={(e) => setBudget({ ...budget, amount: e.target.value })} />
+              </label>
+              <select aria-label="Spending cap unit" value={budget.unit} onChange={(e) => setBudget({ ...budget, unit: e.target.value as 'USD' | 'credits' })}>
+                <option value="USD">USD</option>
+                <option value="credits">credits</option>
+              </select>
+              <span className="muted">No new jobs are sent once the batch would go over it.</span>
+            </div>
             {rows.length > 1 && (
               <label className="check">
                 <input type="checkbox" checked={testFirst !== null} onChange={(e) => setTestFirst(e.target.checked ? Math.min(3, rows.length) : null)} />

@@ -22,6 +22,7 @@ export function Library() {
   const [tags, setTags] = useState<readonly string[]>([]);
   const [playing, setPlaying] = useState<OutputRecord | null>(null);
   const [compare, setCompare] = useState<string[]>([]);
+  const [showCompare, setShowCompare] = useState(false);
 
   useEffect(() => {
     const q: ChannelInput<'library:list'> = {
@@ -60,7 +61,7 @@ export function Library() {
         <span className="muted">{total} video{total === 1 ? '' : 's'}</span>
         <span className="spacer" />
         {compare.length === 2 && (
-          <button className="btn primary" onClick={() => setPlaying(null)} aria-haspopup="dialog" data-open-compare>
+          <button className="btn primary" onClick={() => setShowCompare(true)} aria-haspopup="dialog">
             Compare the 2 checked
           </button>
         )}
@@ -159,10 +160,20 @@ export function Library() {
                     </span>
                   ))}
                 </div>
-                <label className="check small">
-                  <input type="checkbox" checked={compare.includes(o.id)} onChange={(e) => setCompare(e.target.checked ? [...compare.slice(-1), o.id] : compare.filter((x) => x !== o.id))} />
-                  Compare
-                </label>
+                <div className="row" style={{ justifyContent: 'space-between' }}>
+                  <label className="check small">
+                    <input type="checkbox" checked={compare.includes(o.id)} onChange={(e) => setCompare(e.target.checked ? [...compare.slice(-1), o.id] : compare.filter((x) => x !== o.id))} />
+                    Compare
+                  </label>
+                  <span className="row" style={{ gap: 2 }}>
+                    <button className={`icon-btn${o.review === 'approved' ? ' review-approved' : ''}`} aria-label={`Approve ${o.title}`} aria-pressed={o.review === 'approved'} onClick={() => void setReviewOf(o, o.review === 'approved' ? null : 'approved')}>
+                      ✓
+                    </button>
+                    <button className={`icon-btn${o.review === 'rejected' ? ' review-rejected' : ''}`} aria-label={`Reject ${o.title}`} aria-pressed={o.review === 'rejected'} onClick={() => void setReviewOf(o, o.review === 'rejected' ? null : 'rejected')}>
+                      ✕
+                    </button>
+                  </span>
+                </div>
               </div>
             </article>
           ))}
@@ -203,7 +214,7 @@ export function Library() {
         </div>
       )}
       {playing && <Player o={playing} onClose={() => setPlaying(null)} onReview={setReviewOf} />}
-      {compare.length === 2 && !playing && compared.length === 2 && <CompareModal items={compared} onClose={() => setCompare([])} />}
+      {showCompare && compared.length === 2 && <CompareModal items={compared} onClose={() => setShowCompare(false)} />}
     </div>
   );
 }

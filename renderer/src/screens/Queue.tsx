@@ -94,6 +94,7 @@ export function Queue() {
               </div>
               <div className="muted small">
                 {b.completed}/{b.total} done{b.failed ? ` · ${b.failed} failed` : ''} · spent {moneyList(b.spent)}
+                {b.budget ? ` of ${money(b.budget)} cap` : ''}
               </div>
               <div className="meter" aria-hidden>
                 <div className="done" style={{ width: `${(b.completed / Math.max(1, b.total)) * 100}%` }} />
@@ -104,6 +105,7 @@ export function Queue() {
           ))}
         </div>
       )}
+      {batchId && <BudgetEditor batchId={batchId} />}
       {jobs.length === 0 ? (
         <div className="panel empty">
           <div className="big" aria-hidden>
@@ -152,6 +154,36 @@ export function Queue() {
       )}
       {selectedJob && <JobDrawer id={selectedJob} onClose={() => selectJob(null)} onAct={(a) => void act([selectedJob], a)} />}
     </div>
+  );
+}
+
+/** The selected batch's spending cap: raise it (or remove it) to let held jobs go. */
+function BudgetEditor({ batchId }: { batchId: string }) {
+  const batch = useStore((s) => s.batches.find((b) => b.id === batchId));
+  const [amount, setAmount] = useState('');
+  if (!batch) return null;
+  const unit = batch.budget?.unit ?? batch.estimate[0]?.unit ?? 'USD';
+  return (
+    <form
+      className="row small"
+      style={{ marginBottom: 10 }}
+      onSubmit={(e) => {
+        e.preventDefault();
+        const n = Number(amount);
+        void call('batches:set-budget', { batchId, budget: amount === '' ? null : { amount: n, unit } }).then(() => setAmount(''));
+      }}
+    >
+      <span className="muted">
+        Estimated {moneyList(batch.estimate)} · spent {moneyList(batch.spent)} · {batch.budget ? `cap ${money(batch.budget)}` : 'no spending cap'}
+      </span>
+      <label className="row" htmlFor="cap" style={{ gap: 6 }}>
+        New cap ({unit})
+        <input id="cap" type="number" min={0} step="any" style={{ width: 90 }} value={amount} onChange={(e) => setAmount(e.target.value)} placeholder="none" />
+      </label>
+      <button className="btn small" type="submit">
+        {amount === '' ? 'Remove cap' : 'Set cap'}
+      </button>
+    </form>
   );
 }
 
