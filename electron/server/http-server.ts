@@ -77,7 +77,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       text(res, 421, 'Misdirected request: unexpected Host header');
       return;
     }
-    const isApi = url.pathname.startsWith('/api/') || url.pathname.startsWith('/media/');
+    // Routed on the path as sent too: the URL parser resolves "/media/../x" (and "%2e%2e") to "/x",
+    // which would turn a refused library request into a request for the app shell.
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const isMedia = rawPath.startsWith('/media/') || url.pathname.startsWith('/media/');
+    const isApi = url.pathname.startsWith('/api/') || isMedia;
     if (isApi) {
       // Requests from other origins (a web page the user visits) are refused even with a guessed token.
       const reqOrigin = req.headers.origin;
@@ -109,7 +113,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (url.pathname.startsWith('/api/') && req.method === 'POST') {
-      const channel = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const channel = safeDecode(url.pathname.slice('/api/'.length)) ?? '';
       if (!isChannelName(channel)) {
         json(res, 404, { ok: false, error: { code: 'unknown_channel', message: `No channel ${channel}` } });
         return;
@@ -122,10 +126,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       json(res, 200, await dispatch(o.handlers, channel, body, o.core.log.error));
       return;
     }
-    if (url.pathname.startsWith('/media/') && (req.method === 'GET' || req.method === 'HEAD')) {
-      const rel = decodeURIComponent(url.pathname.slice('/media/'.length));
-      const file = resolveInside(o.core.library.dir, rel);
-      if (!file || !existsSync(file) || !statSync(file).isFile() || rel.split('/').includes('.partial')) {
+    if (isMedia && (req.method === 'GET' || req.method === 'HEAD')) {
+      const rel = safeDecode((rawPath.startsWith('/media/') ? rawPath : url.pathname).slice('/media/'.length));
+      const file = rel === null ? null : resolveInside(o.core.library.dir, rel);
+      // .partial is judged on the resolved path: resolveInside decodes further (%252epartial).
+      if (!file || !existsSync(file) || !statSync(file).isFile() || path.relative(o.core.library.dir, file).split(path.sep).includes('.partial')) {
         text(res, 404, 'Not in the library');
         return;
       }
@@ -133,8 +138,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
-      const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
-      let file = resolveInside(o.rendererDir, rel);
+      const rel = url.pathname === '/' ? 'index.html' : safeDecode(url.pathname.slice(1));
+      let file = rel === null ? null : resolveInside(o.rendererDir, rel);
       if (!file || !existsSync(file) || !statSync(file).isFile()) file = path.join(o.rendererDir, 'index.html');
       if (!existsSync(file)) {
         text(res, 500, 'The interface is not built: run `npm run build` first.');
@@ -177,6 +182,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 }
 
 const INVALID = Symbol('invalid');
+
+/** decodeURIComponent, or null for a malformed escape ("%E0%A4%A"): a bad path is a 404, not a 500. */
+function safeDecode(s: string): string | null {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return null;
+  }
+}
 
 async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
   const chunks: Buffer[] = [];

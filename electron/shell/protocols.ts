@@ -1,5 +1,6 @@
 import { net, protocol } from 'electron';
 import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { APP_HOST, APP_SCHEME, CSP, MEDIA_SCHEME, resolveInside } from '../security';
 
@@ -24,9 +25,18 @@ export function handleProtocols(rendererDir: string, libraryDir: () => string): 
     return new Response(res.body, { status: res.status, headers });
   });
   protocol.handle(MEDIA_SCHEME, async (req) => {
-    const rel = decodeURIComponent(new URL(req.url).pathname.replace(/^\/+/, ''));
-    const file = resolveInside(libraryDir(), rel);
-    if (!file || rel.split('/').includes('.partial') || !existsSync(file) || !statSync(file).isFile()) return new Response('Not in the library', { status: 404 });
+    let rel: string;
+    try {
+      rel = decodeURIComponent(new URL(req.url).pathname.replace(/^\/+/, ''));
+    } catch {
+      return new Response('Not in the library', { status: 404 });
+    }
+    const root = libraryDir();
+    const file = resolveInside(root, rel);
+    // Unfinished downloads are judged on the resolved path (resolveInside decodes further, e.g. %252e).
+    if (!file || path.relative(root, file).split(path.sep).includes('.partial') || !existsSync(file) || !statSync(file).isFile()) {
+      return new Response('Not in the library', { status: 404 });
+    }
     return await net.fetch(pathToFileURL(file).toString(), { headers: req.headers });
   });
 }

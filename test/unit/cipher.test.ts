@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,59 @@ beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'tb-cipher-'));
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Starts `n` processes (tsx) that run `imports` and wait; then releases them all at once, so they
+ * race for real. Each prints one line of JSON: what `body` returned, or its error.
+ */
+async function raceInProcesses(n: number, dir: string, imports: string, body: string): Promise<{ code: number | null; out: string; err: string }[]> {
+  const script = path.join(dir, `race-${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(
+    script,
+    `${imports}
+process.stdout.write('ready\\n');
+process.stdin.once('data', async (go: Buffer) => {
+  // Start together, to the millisecond: spin until the moment the parent named.
+  const at = Number(go.toString().trim());
+  while (Date.now() < at) {
+    // spin
+  }
+  try {
+    const result = await (async () => { ${body} })();
+    process.stdout.write(JSON.stringify({ ok: true, result }) + '\\n');
+    process.exit(0);
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ ok: false, error: String((e as Error)?.stack ?? e) }) + '\\n');
+    process.exit(1);
+  }
+});
+`,
+  );
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(__dirname, '../..'), stdio: 'pipe' }));
+  const outputs = children.map(() => ({ out: '', err: '' }));
+  children.forEach((c, i) => {
+    c.stdout.on('data', (d: Buffer) => (outputs[i]!.out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (outputs[i]!.err += d.toString()));
+  });
+  const exited = children.map((c) => new Promise<number | null>((r) => c.once('exit', r)));
+  await Promise.all(
+    children.map(
+      (c, i) =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (outputs[i]!.out.includes('ready\n')) resolve();
+          };
+          c.stdout.on('data', check);
+          c.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${outputs[i]!.err}`)));
+          check();
+        }),
+    ),
+  );
+  const at = Date.now() + 150;
+  for (const c of children) c.stdin.write(`${at}\n`);
+  const codes = await Promise.all(exited);
+  return codes.map((code, i) => ({ code, out: outputs[i]!.out.replace('ready\n', '').trim(), err: outputs[i]!.err }));
+}
 
 const SECRET = 'sk-live-CANARY-0123456789abcdef';
 
@@ -50,6 +104,27 @@ describe('fileKeyCipher', () => {
     chmodSync(keyFile, 0o644);
     fileKeyCipher(dir);
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('processes creating the key at the same moment all end up with one and the same key', async () => {
+    const data = path.join(dir, 'data');
+    const cipherModule = path.resolve(__dirname, '../../electron/core/secrets/cipher.ts');
+    const results = await raceInProcesses(
+      4,
+      dir,
+      `import { fileKeyCipher } from ${JSON.stringify(cipherModule)};`,
+      `return fileKeyCipher(${JSON.stringify(data)}).encrypt('shared secret').toString('base64');`,
+    );
+    const c = fileKeyCipher(data);
+    for (const r of results) {
+      expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+      const { ok, result } = JSON.parse(r.out) as { ok: boolean; result: string };
+      expect(ok).toBe(true);
+      expect(c.decrypt(Buffer.from(result, 'base64'))).toBe('shared secret');
+    }
+    // No temp key files left behind.
+    expect(readdirSync(data)).toEqual(['vault.key']);
+    if (process.platform !== 'win32') expect(statSync(path.join(data, 'vault.key')).mode & 0o777).toBe(0o600);
   });
 
   it('creates the data folder when it does not exist yet', () => {

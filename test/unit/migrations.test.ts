@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +16,59 @@ function tempDb(): string {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/**
+ * Starts `n` processes (tsx) that run `imports` and wait; then releases them all at once, so they
+ * race for real. Each prints one line of JSON: what `body` returned, or its error.
+ */
+async function raceInProcesses(n: number, dir: string, imports: string, body: string): Promise<{ code: number | null; out: string; err: string }[]> {
+  const script = path.join(dir, `race-${Math.random().toString(36).slice(2)}.ts`);
+  writeFileSync(
+    script,
+    `${imports}
+process.stdout.write('ready\\n');
+process.stdin.once('data', async (go: Buffer) => {
+  // Start together, to the millisecond: spin until the moment the parent named.
+  const at = Number(go.toString().trim());
+  while (Date.now() < at) {
+    // spin
+  }
+  try {
+    const result = await (async () => { ${body} })();
+    process.stdout.write(JSON.stringify({ ok: true, result }) + '\\n');
+    process.exit(0);
+  } catch (e) {
+    process.stdout.write(JSON.stringify({ ok: false, error: String((e as Error)?.stack ?? e) }) + '\\n');
+    process.exit(1);
+  }
+});
+`,
+  );
+  const children = Array.from({ length: n }, () => spawn(process.execPath, ['--import', 'tsx', script], { cwd: path.resolve(__dirname, '../..'), stdio: 'pipe' }));
+  const outputs = children.map(() => ({ out: '', err: '' }));
+  children.forEach((c, i) => {
+    c.stdout.on('data', (d: Buffer) => (outputs[i]!.out += d.toString()));
+    c.stderr.on('data', (d: Buffer) => (outputs[i]!.err += d.toString()));
+  });
+  const exited = children.map((c) => new Promise<number | null>((r) => c.once('exit', r)));
+  await Promise.all(
+    children.map(
+      (c, i) =>
+        new Promise<void>((resolve, reject) => {
+          const check = () => {
+            if (outputs[i]!.out.includes('ready\n')) resolve();
+          };
+          c.stdout.on('data', check);
+          c.once('exit', (code) => reject(new Error(`child exited (${code}) before it was ready: ${outputs[i]!.err}`)));
+          check();
+        }),
+    ),
+  );
+  const at = Date.now() + 150;
+  for (const c of children) c.stdin.write(`${at}\n`);
+  const codes = await Promise.all(exited);
+  return codes.map((code, i) => ({ code, out: outputs[i]!.out.replace('ready\n', '').trim(), err: outputs[i]!.err }));
+}
 
 const TABLES = ['assets', 'asset_uploads', 'batches', 'credentials', 'job_events', 'jobs', 'outputs', 'provider_state', 'settings'];
 
@@ -62,6 +116,27 @@ describe('openDatabase on a fresh file', () => {
       db.prepare("DELETE FROM batches WHERE id = 'b1'").run();
       expect(db.prepare('SELECT count(*) AS n FROM jobs').get()).toEqual({ n: 0 });
       expect(db.prepare('SELECT count(*) AS n FROM job_events').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('several processes opening the same fresh database at once all succeed, and it is migrated once', async () => {
+    const file = tempDb();
+    const openModule = path.resolve(__dirname, '../../electron/core/db/open.ts');
+    const results = await raceInProcesses(
+      4,
+      path.dirname(file),
+      `import { openDatabase } from ${JSON.stringify(openModule)};`,
+      `const db = openDatabase(${JSON.stringify(file)}); const v = db.pragma('user_version', { simple: true }); db.close(); return v;`,
+    );
+    for (const r of results) {
+      expect(r.code, `${r.out}\n${r.err}`).toBe(0);
+      expect(JSON.parse(r.out)).toEqual({ ok: true, result: SCHEMA_VERSION });
+    }
+    const db = openDatabase(file);
+    try {
+      expect((db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'jobs'").get() as { n: number }).n).toBe(1);
     } finally {
       db.close();
     }

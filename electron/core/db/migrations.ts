@@ -160,10 +160,13 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   if (from > latest) throw new NewerDatabaseError(from, latest);
   for (const m of migrations) {
     if (m.version <= from) continue;
+    // IMMEDIATE takes the write lock first, and the version is read again under it: two processes
+    // opening a fresh data folder at once (two CLI commands) must not both run a migration.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
   return { from, to: Math.max(from, latest) };
 }

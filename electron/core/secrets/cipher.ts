@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -18,16 +18,32 @@ export interface Cipher {
   decrypt(blob: Buffer): string;
 }
 
+function createExclusive(from: string, to: string): void {
+  try {
+    copyFileSync(from, to, constants.COPYFILE_EXCL);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
 export function fileKeyCipher(dataDir: string): Cipher {
   const keyFile = path.join(dataDir, 'vault.key');
-  let key: Buffer;
-  if (existsSync(keyFile)) {
-    key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
-  } else {
+  if (!existsSync(keyFile)) {
+    // Written whole to a temp file, then linked into place: link() fails if the name exists, so of two
+    // processes starting at once exactly one key wins, and nobody ever reads a half-written key.
     mkdirSync(dataDir, { recursive: true });
-    key = randomBytes(32);
-    writeFileSync(keyFile, key.toString('base64'), { mode: 0o600, flag: 'wx' });
+    const tmp = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(tmp, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(tmp, keyFile);
+    } catch (e) {
+      // A file system without hard links (EPERM, ENOTSUP): an exclusive copy instead.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') createExclusive(tmp, keyFile);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
+  const key = Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64');
   try {
     chmodSync(keyFile, 0o600);
   } catch {

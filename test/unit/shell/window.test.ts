@@ -122,5 +122,7 @@ describe('app:// and media: protocols', () => {
     expect((await media({ url: 'media:../secret.txt', headers: {} })).status).toBe(404);
     expect((await media({ url: 'media:Batch/%2e%2e/%2e%2e/secret.txt', headers: {} })).status).toBe(404);
     expect((await media({ url: 'media:Batch/.partial/x.part', headers: {} })).status).toBe(404);
+    expect((await media({ url: 'media:Batch/%252epartial/x.part', headers: {} })).status).toBe(404);
+    expect((await media({ url: 'media:Batch/%E0%A4%A', headers: {} })).status).toBe(404);
   });
 });
