@@ -96,6 +96,11 @@ export type FakeOptions = {
   timeScale?: number;
   /** Render time in provider seconds for every new job; default per fake. */
   renderSec?: number;
+  /**
+   * Render time in provider seconds, asked once per new job (wins over renderSec): benchmarks give
+   * each simulated job its own realistic render time.
+   */
+  renderSecFor?: () => number;
   /** Lifetime of signed output URLs, in real ms. Default 1 hour. */
   urlTtlMs?: number;
   /** A clock to use instead of Date.now (benchmarks use a virtual clock). */
@@ -134,7 +139,7 @@ export class FakeServer {
   readonly faults: Fault[] = [];
   readonly files = new Map<string, { bytes?: Buffer; filePath?: string; mime: string }>();
   readonly cuts: DownloadCut[] = [];
-  readonly opts: Required<Omit<FakeOptions, 'port' | 'renderSec'>> & { renderSec: number | undefined };
+  readonly opts: Required<Omit<FakeOptions, 'port' | 'renderSec' | 'renderSecFor'>> & { renderSec: number | undefined; renderSecFor: (() => number) | undefined };
   private readonly routes: Route[] = [];
   private readonly interceptors: ((req: IncomingMessage, res: ServerResponse) => boolean)[] = [];
   private readonly server: http.Server;
@@ -149,6 +154,7 @@ export class FakeServer {
     this.opts = {
       timeScale: opts.timeScale ?? 0.01,
       renderSec: opts.renderSec,
+      renderSecFor: opts.renderSecFor,
       urlTtlMs: opts.urlTtlMs ?? 3_600_000,
       now: opts.now ?? Date.now,
     };
@@ -212,9 +218,9 @@ export class FakeServer {
     return this.log.filter((e) => e.method === method && (typeof p === 'string' ? e.path === p : p.test(e.path)));
   }
 
-  /** Render time in real ms for a new job. */
+  /** Render time in real ms for a new job (call it once per job: renderSecFor may differ per call). */
   renderMsFor(defaultSec: number): number {
-    return (this.opts.renderSec ?? defaultSec) * 1000 * this.opts.timeScale;
+    return (this.opts.renderSecFor?.() ?? this.opts.renderSec ?? defaultSec) * 1000 * this.opts.timeScale;
   }
 
   /** 0..1 progress of a simulated job; >= 1 means done. */

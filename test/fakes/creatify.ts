@@ -261,14 +261,16 @@ export async function startCreatifyFake(opts: CreatifyFakeOptions = {}): Promise
 
   function create(product: CreatifyFakeProduct, body: Record<string, unknown>): CreatifyFakeJob {
     const id = uuidLike();
+    // One render time per job (renderMsFor may give each call its own).
+    const renderMs = server.renderMsFor(TYPICAL_RENDER_SEC);
     const j: CreatifyFakeJob = {
       id,
       product,
       name: typeof body.name === 'string' ? body.name : null,
       body,
       createdAt: server.now(),
-      firstMs: product === 'template' ? previewMs() : server.renderMsFor(TYPICAL_RENDER_SEC),
-      renderMs: server.renderMsFor(TYPICAL_RENDER_SEC),
+      firstMs: product === 'template' ? previewMs() : renderMs,
+      renderMs,
       charged: { preview: false, final: false },
       ...(pendingFail ? { failWith: pendingFail } : {}),
     };

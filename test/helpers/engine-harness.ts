@@ -19,15 +19,17 @@ import { startAllFakes, type AllFakes } from '../fakes/index';
  * short re-check interval and a deadline), never on fixed sleeps.
  *
  * Why a clock: the scheduler's poll timing comes from each provider's typical render time (Oshara's
- * first poll is 45 s after submit), which no fake `timeScale` can shorten. The engine, the adapters
- * and the fakes all read one clock that runs `speed` times faster than real time, and that a test can
- * jump forward (`clock.advance`) to make a job stall.
+ * first poll is 45 s after submit), which no fake `timeScale` can shorten. The engine (next-action
+ * times, backoffs, Retry-After, stall detection) and the fakes (render progress, signed-URL expiry,
+ * request log times) read one clock that runs `speed` times faster than real time, and that a test
+ * can jump forward (`clock.advance`) to make a job stall. The engine still sleeps at most `idleMs`
+ * (200 ms real) between looks, and adapters keep the real clock for their own expiry guesses.
  */
 export class TestClock {
   private readonly realStart = Date.now();
   private offset = 0;
 
-  constructor(readonly speed = 40) {}
+  constructor(readonly speed = 100) {}
 
   readonly now = (): number => this.realStart + (Date.now() - this.realStart) * this.speed + this.offset;
 
@@ -114,6 +116,8 @@ export type Harness = Readonly<{
   waitForStatus: (ids: readonly string[], statuses: JobStatus | readonly JobStatus[], timeoutMs?: number) => Promise<JobInternal[]>;
   /** Waits for a notice whose message matches. */
   waitForNotice: (re: RegExp, timeoutMs?: number) => Promise<string>;
+  /** Stops the core (the engine finishes what is in flight) and opens a new one on the same data dir, started. */
+  restart: () => Promise<void>;
   creates: (p: CloudProvider) => RequestLogEntry[];
   /** Files under the library folder, relative to it (the .partial folder included). */
   libraryFiles: () => string[];
@@ -121,24 +125,28 @@ export type Harness = Readonly<{
 }>;
 
 export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
-  const clock = new TestClock(o.speed ?? 40);
+  const clock = new TestClock(o.speed ?? 100);
   const fakes = await startAllFakes({ timeScale: o.timeScale ?? 0.05, now: clock.now, ...(o.fakeOptions ?? {}) });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tb-engine-'));
-  const core = openCore({
-    dataDir,
-    mode: 'server',
-    cipher: (p) => fileKeyCipher(p.root),
-    env: { ...process.env, ...fakes.env, ...(o.env ?? {}) },
-    credentialsFromEnv: true,
-    engine: { idleMs: 200, now: clock.now, ...(o.engine ?? {}) },
-  });
+  const open = (): Core =>
+    openCore({
+      dataDir,
+      mode: 'server',
+      cipher: (p) => fileKeyCipher(p.root),
+      env: { ...process.env, ...fakes.env, ...(o.env ?? {}) },
+      credentialsFromEnv: true,
+      engine: { idleMs: 200, now: clock.now, ...(o.engine ?? {}) },
+    });
+  let core = open();
   core.settings.set({ assetHost: fakes.assetHost, aisaEnabled: true, ...(o.settings ?? {}) });
   const events: SeenEvent[] = [];
   const listeners = new Set<() => void>();
-  const off = core.events.on((name, payload) => {
-    events.push({ name, payload, at: Date.now() });
-    for (const l of [...listeners]) l();
-  });
+  const subscribe = (c: Core) =>
+    c.events.on((name, payload) => {
+      events.push({ name, payload, at: Date.now() });
+      for (const l of [...listeners]) l();
+    });
+  let off = subscribe(core);
 
   const waitFor = async <T>(check: () => T | undefined | null | false, w: Readonly<{ timeoutMs?: number; what?: string }> = {}): Promise<T> => {
     const timeoutMs = w.timeoutMs ?? 20_000;
@@ -170,7 +178,9 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
   };
 
   const h: Harness = {
-    core,
+    get core() {
+      return core;
+    },
     fakes,
     clock,
     dataDir,
@@ -216,6 +226,13 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
         },
         { ...(timeoutMs !== undefined ? { timeoutMs } : {}), what: `a notice matching ${re}` },
       ),
+    restart: async () => {
+      off();
+      await core.close();
+      core = open();
+      off = subscribe(core);
+      core.engine.start();
+    },
     creates: (p) => createRequests(fakes, p),
     libraryFiles: () => listFiles(core.library.dir),
     close: async () => {
@@ -237,7 +254,7 @@ export function describeJobs(core: Core): string {
     .map((j) => {
       const last = core.jobs
         .events(j.id)
-        .slice(-4)
+        .slice(-8)
         .map((e) => `      ${e.toStatus ?? '·'} ${e.errorCode ? `[${e.errorCode}] ` : ''}${e.message}`)
         .join('\n');
       return `  row ${j.row} ${j.provider} ${j.status} next=${j.nextActionAt} provider=${j.providerJobId ?? '-'}${j.error ? ` error=${j.error.code}: ${j.error.message}` : ''}\n${last}`;

@@ -142,10 +142,19 @@ export class Engine {
       this.markChanged(j.id);
     }
     // Renders go on at the provider while we are away: resume polling by provider id.
-    for (const status of ['running', 'downloading', 'submit_unknown', 'queued'] as const) {
+    for (const status of ['running', 'downloading', 'queued'] as const) {
       for (const j of jobs.list({ statuses: [status] })) {
-        if (j.nextActionAt === null && (status === 'running' || status === 'downloading' || status === 'queued')) jobs.setNextAction([j.id], now);
+        if (j.nextActionAt === null) jobs.setNextAction([j.id], now);
       }
+    }
+    // A reconcile in flight when Talkbatch stopped left its job claimed (no next action) but undecided:
+    // check again. Only jobs whose last word was "your decision" keep waiting for the user.
+    for (const j of jobs.list({ statuses: ['submit_unknown'] })) {
+      if (j.nextActionAt !== null) continue;
+      const last = jobs.events(j.id).at(-1)?.errorCode;
+      if (last === 'reconcile_unknown' || last === 'reconcile_failed') continue;
+      jobs.setNextAction([j.id], now);
+      this.markChanged(j.id);
     }
     const downloading = new Set(jobs.list({ statuses: ['downloading'] }).map((j) => j.id));
     const removed = this.d.library.cleanPartials(downloading);
@@ -453,7 +462,8 @@ export class Engine {
         message: giveUp
           ? `Could not check with ${name} (${err.message}). Your decision: check again, send again, or mark failed.`
           : `Checking with ${name} failed (${err.message}); trying again.`,
-        errorCode: 'reconcile_retry',
+        // reconcile_failed marks "waiting for the user" (recovery leaves such jobs alone).
+        errorCode: giveUp ? 'reconcile_failed' : 'reconcile_retry',
         requestId: err.requestId ?? null,
       });
     }

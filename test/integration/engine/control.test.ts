@@ -76,7 +76,7 @@ describe('pause and resume', () => {
     hh.fakes.techforge.server.opts.timeScale = 1;
     const { jobIds } = await hh.admit([hh.row('techforge', 'Pause while rendering'), hh.row('techforge', 'Pause while queued')], { testFirst: 1 });
     const [rendering, queued] = jobIds as [string, string];
-    // The second row is a draft: release it paused-by-the-user style (queued → paused) before it is sent.
+    // The second row is a draft (test first 1): released, then paused by the user before it is sent.
     await hh.core.engine.act([queued], 'release');
     await hh.core.engine.act([queued], 'pause');
     expect(hh.job(queued).status).toBe('paused');

@@ -40,28 +40,30 @@ describe('downloads', () => {
 
   it("a download that failed for good is downloaded again by the user's retry, with no new render", async () => {
     h = await openHarness();
-    const oshara = h.fakes.oshara;
-    // The output disappears from storage: every download attempt gets 404 until it is back.
+    const tf = h.fakes.techforge;
+    // The output disappears from storage when it is first asked for: TFI answers 404 "File not found".
     let removedKey: string | undefined;
-    oshara.server.intercept((req) => {
-      const m = /^\/_files\/([^?]+)/.exec(req.url ?? '');
-      if (m && !removedKey) {
-        removedKey = decodeURIComponent(m[1]!);
-        oshara.server.files.delete(removedKey);
+    tf.server.intercept((req) => {
+      const key = new URL(req.url ?? '/', 'http://x').searchParams.get('path');
+      if ((req.url ?? '').startsWith('/storage/generate-signed-path') && key && !removedKey) {
+        removedKey = key;
+        tf.server.files.delete(key);
       }
       return false;
     });
-    const { jobIds } = await h.admit([h.row('oshara', 'Lost output')]);
+    const { jobIds } = await h.admit([h.row('techforge', 'Lost output')]);
     const id = jobIds[0]!;
     const [failed] = await h.waitForStatus(jobIds, ['failed', 'completed']);
     expect(failed!.status).toBe('failed');
     expect(failed!.error?.code).toBe('download_failed');
+    expect(failed!.error?.message).toMatch(/^The video was rendered but could not be downloaded: TechForge could not find the video file/);
     expect(failed!.providerJobId).not.toBeNull();
-    const downloadsBefore = oshara.server.requests('GET', /^\/_files\//).length;
-    expect(downloadsBefore).toBeGreaterThan(1);
-    expect(h.creates('oshara')).toHaveLength(1);
+    const asked = () => tf.server.requests('GET', '/storage/generate-signed-path').length;
+    const askedBefore = asked();
+    expect(askedBefore).toBe(3);
+    expect(h.creates('techforge')).toHaveLength(1);
 
-    oshara.server.addFile(removedKey!, { bytes: sampleMp4(), mime: 'video/mp4' });
+    tf.server.addFile(removedKey!, { bytes: sampleMp4(), mime: 'video/mp4' });
     expect(await h.core.engine.act([id], 'retry')).toEqual({ changed: 1, skipped: [] });
     expect(h.job(id).status).toBe('downloading');
     const [done] = await h.waitForStatus([id], ['completed', 'failed']);
@@ -69,10 +71,11 @@ describe('downloads', () => {
     expect(done!.attempt).toBe(1);
     expect(done!.providerJobId).toBe(failed!.providerJobId);
     expect(done!.idempotencyKey).toBe(failed!.idempotencyKey);
-    expect(oshara.server.requests('GET', /^\/_files\//).length).toBe(downloadsBefore + 1);
+    expect(asked()).toBe(askedBefore + 1);
+    expect(tf.server.requests('GET', /^\/_files\//)).toHaveLength(1);
     const out = h.core.outputs.get(done!.outputId!)!;
     expect(readFileSync(path.join(h.core.library.dir, out.file)).equals(sampleMp4())).toBe(true);
-    expect(h.creates('oshara')).toHaveLength(1);
-    expect(rendersAt(h.fakes, 'oshara')).toBe(1);
+    expect(h.creates('techforge')).toHaveLength(1);
+    expect(rendersAt(h.fakes, 'techforge')).toBe(1);
   });
 });

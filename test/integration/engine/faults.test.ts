@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ProviderId } from '../../../shared/providers';
 import type { JobInternal } from '../../../electron/core/db/jobs';
 import { sampleMp4, type Fault, type RequestLogEntry } from '../../fakes/base';
-import { describeJobs, openHarness, rendersAt, type CloudProvider, type Harness, type HarnessOptions } from '../../helpers/engine-harness';
+import { openHarness, rendersAt, type CloudProvider, type Harness, type HarnessOptions } from '../../helpers/engine-harness';
 
 /**
  * Faults the fakes inject, survived through the real scheduler: rate limits (both Retry-After forms)
@@ -129,8 +129,9 @@ describe('lost connections around a create', () => {
     ['malformed', 'sync'],
     ['malformed', 'aisa'],
   ] as const)('%s on a %s create: the job was created, reconcile finds it, exactly one render', async (kind, provider) => {
-    // Creatify can only prove where a job is through a list; its Aurora list is [UNCONFIRMED], so the fake offers one here.
-    const hh = await harness(provider === 'creatify' ? { fakeOptions: { auroraList: 'available' } as object } : {});
+    const hh = await harness();
+    // Creatify can only find a job through a list; its Aurora list is [UNCONFIRMED], so the fake offers one here.
+    hh.fakes.creatify.auroraList = 'available';
     const createPath = { oshara: /^\/api\/video-only\/$/, aisa: /^\/v1\/videos$/, sync: /^\/v2\/generate$/, creatify: /^\/api\/aurora\/$/ }[provider];
     hh.fakes[provider].server.inject({ kind, method: 'POST', path: createPath } satisfies Fault);
     const [j] = await runRows(hh, [provider]);
@@ -161,6 +162,15 @@ describe('lost connections around a create', () => {
     expect(rendersAt(hh.fakes, 'techforge')).toBe(1);
     expect(hh.creates('techforge')).toHaveLength(1);
     expect(hh.core.engine.idle).toBe(true);
+
+    // A restart does not take the decision away: the job keeps waiting (while other work runs).
+    const eventsBefore = hh.core.jobs.events(id).length;
+    await hh.restart();
+    const other = await hh.admit([hh.row('aisa', 'After restart')]);
+    await hh.waitForStatus(other.jobIds, 'completed');
+    expect(hh.job(id)).toMatchObject({ status: 'submit_unknown', nextActionAt: null });
+    expect(hh.core.jobs.events(id)).toHaveLength(eventsBefore);
+    expect(hh.creates('techforge')).toHaveLength(1);
 
     const res = await hh.core.engine.act([id], 'resubmit');
     expect(res).toEqual({ changed: 1, skipped: [] });
@@ -223,6 +233,5 @@ describe('outputs and provider verdicts', () => {
     for (const j of broken) expect(['queued', 'submitting', 'submit_unknown', 'failed']).toContain(j.status);
     expect(rendersAt(hh.fakes, 'oshara')).toBe(0);
     expect(hh.fakes.oshara.server.log.length).toBeGreaterThan(0);
-    console.log(describeJobs(hh.core), hh.fakes.oshara.server.log.length);
   });
 });
