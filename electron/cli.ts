@@ -121,7 +121,18 @@ export async function main(argv: readonly string[], out: Out = stdio, stdin: Nod
 }
 
 function openCli(dataDir: string, noLock: boolean): Core {
-  return openCore({ dataDir, mode: 'cli', cipher: (p) => fileKeyCipher(p.root), env: process.env, credentialsFromEnv: true, noLock });
+  // TALKBATCH_ENGINE_TIMESCALE compresses the engine's own waits, to match provider fakes running on
+  // compressed time (tests, soak runs, demos). Unset in real use.
+  const timeScale = Number(process.env.TALKBATCH_ENGINE_TIMESCALE);
+  return openCore({
+    dataDir,
+    mode: 'cli',
+    cipher: (p) => fileKeyCipher(p.root),
+    env: process.env,
+    credentialsFromEnv: true,
+    noLock,
+    ...(Number.isFinite(timeScale) && timeScale > 0 ? { engine: { timeScale } } : {}),
+  });
 }
 
 function withCore(dataDir: string, noLock: boolean, fn: (core: Core) => number): number {
