@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { expect, shot, test } from './fixtures';
 
 test('server mode opens the app shell and every main screen', async ({ app }) => {
@@ -20,4 +21,13 @@ test('the API refuses requests without the token', async ({ server, request }) =
   const origin = new URL(server.url).origin;
   const res = await request.post(`${origin}/api/app:info`, { data: {} });
   expect(res.status()).toBe(401);
+});
+
+test('follows the OS dark theme', async ({ app }) => {
+  await app.emulateMedia({ colorScheme: 'dark' });
+  const bg = await app.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+  expect(bg).toBe('#0f1318');
+  await shot(app, '13-create-dark');
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings', exact: true }).click();
+  await shot(app, '14-settings-dark');
 });
