@@ -89,6 +89,7 @@ export type CredentialInfo = Readonly<{
   label: string;
   active: boolean;
   source: 'vault' | 'env';
+  /** field → "••••abcd" for secrets (last 4 only), or the value itself for non-secret fields. */
   hints: Readonly<Record<string, string>>;
   createdAt: number;
 }>;

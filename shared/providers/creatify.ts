@@ -82,7 +82,8 @@ export const creatifyParams = z.strictObject({
 export type CreatifyParams = z.output<typeof creatifyParams>;
 
 type ParamName = keyof z.input<typeof creatifyParams>;
-const PARAMS_OF: Readonly<Record<CreatifyProduct, readonly ParamName[]>> = {
+/** The parameters each product takes (validation flags the others; the adapter sends these). */
+export const PARAMS_OF: Readonly<Record<CreatifyProduct, readonly ParamName[]>> = {
   aurora: ['resolution', 'prompt_guidance_scale', 'ttl_days'],
   lipsync: [
     'aspect_ratio',

@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { paramIssues } from '../../../shared/provider-spec';
-import { creatifyModelOf, creatifyParams, creatifyProductOf, creatifySpec } from '../../../shared/providers/creatify';
+import { creatifyModelOf, creatifyParams, creatifyProductOf, creatifySpec, PARAMS_OF } from '../../../shared/providers/creatify';
 import { formatIssue } from '../../../shared/result';
 import { ProviderError, isProviderError } from './http';
 import type { CreatifyParams, CreatifyProduct } from '../../../shared/providers/creatify';
@@ -369,18 +369,8 @@ async function createBody(product: CreatifyProduct, p: CreatifyParams, job: Adap
     // Docs: "if both are sent, audio wins"; only the audio is sent so the request says what will happen.
     const voice = input.audio ? { audio: await urlOf(input.audio, ctx) } : { text: script };
     const optional: Json = {};
-    for (const k of [
-      'creator',
-      'accent',
-      'green_screen',
-      'transparent_background',
-      'no_caption',
-      'no_music',
-      'caption_style',
-      'caption_offset_x',
-      'caption_offset_y',
-      'background_asset_image_url',
-    ] as const) {
+    // aspect_ratio is required and sent on its own below.
+    for (const k of PARAMS_OF.lipsync.filter((x) => x !== 'aspect_ratio')) {
       if (p[k] !== undefined) optional[k] = p[k];
     }
     return { aspect_ratio: need(p.aspect_ratio, 'Creatify AI avatar jobs need param aspect_ratio (16x9, 1x1 or 9x16)'), ...voice, ...optional, ...common };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CLOUD_PROVIDER_IDS, isProviderId, providerEnvPrefix, type ProviderId } from '../../../shared/providers';
+import type { CredentialInfo } from '../../../shared/contract';
 import type { CredentialField } from '../../../shared/provider-spec';
 import { AppError } from '../../../shared/result';
 import type { Db } from '../db/open';
@@ -12,16 +13,8 @@ import type { Cipher } from './cipher';
 export const ASSET_HOST = 'assethost';
 export type VaultOwner = ProviderId | typeof ASSET_HOST;
 
-export type CredentialSummary = Readonly<{
-  id: string;
-  provider: VaultOwner;
-  label: string;
-  active: boolean;
-  source: 'vault' | 'env';
-  /** field → "••••abcd" for secrets (last 4 only), or the value itself for non-secret fields. */
-  hints: Readonly<Record<string, string>>;
-  createdAt: number;
-}>;
+/** What anyone outside the vault may know of a saved key (the contract's CredentialInfo). */
+export type CredentialSummary = CredentialInfo;
 
 export function maskSecret(value: string): string {
   return value.length >= 8 ? `••••${value.slice(-4)}` : '••••';
