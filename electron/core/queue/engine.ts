@@ -525,6 +525,18 @@ export class Engine {
         }
         const fails = cur.pollCount + 1;
         if (err.kind === 'rate_limit') this.backOffProvider(provider, err, fails);
+        // Nothing polls forever: a provider that cannot answer for the stall time stalls the job too.
+        if (err.kind !== 'rate_limit' && isStalled({ now: this.now(), lastProgressAt: cur.lastProgressAt, submittedAt: cur.submittedAt, stallMs: this.d.stallMs() })) {
+          this.d.jobs.transition(cur.id, 'stalled', { nextActionAt: null, pollCount: fails }, {
+            kind: 'error',
+            message: `${name} could not be checked for ${Math.round((this.now() - (cur.lastProgressAt ?? cur.submittedAt ?? this.now())) / 60_000)} min (last error: ${err.message}). Keep waiting, cancel it, or mark it failed.`,
+            errorCode: err.code,
+            requestId: err.requestId ?? null,
+          });
+          this.d.emit('notice', { level: 'warn', message: `"${cur.input.title}" looks stuck: ${name} has not answered for a long time.`, batchId: cur.batchId });
+          this.markChanged(cur.id);
+          continue;
+        }
         const wait = err.retryAfterMs ?? this.wait(backoffMs(Math.min(fails, 8), 5_000, adapter.describe().pollCapSec * 1000 * 2, this.rand));
         this.d.jobs.update(cur.id, { nextActionAt: this.now() + wait, pollCount: fails }, {
           kind: 'error',
