@@ -195,7 +195,8 @@ async function run(
       throw e;
     }
     const { batchId, jobIds, report } = admitted;
-    const cost = report.totals.map((t) => (t.unit === 'USD' ? `$${t.amount.toFixed(2)}` : `${t.amount} credits`)).join(' + ') || 'free';
+    const priced = report.totals.filter((t) => t.amount > 0);
+    const cost = priced.map((t) => (t.unit === 'USD' ? `$${t.amount.toFixed(2)}` : `${t.amount} credits`)).join(' + ') || 'free';
     if (!o.json) out.log(`Queued ${jobIds.length} job(s) as batch ${batchId} — estimated cost ${cost}${report.unknownCostRows ? ` (+ ${report.unknownCostRows} row(s) with unpublished prices)` : ''}.`);
     if (!o.wait) {
       if (!o.json) out.log('They run when Talkbatch runs (npm start, talkbatch serve), or now with: talkbatch run … --wait');
