@@ -177,6 +177,10 @@ function localInputs(job: AdapterJob, ctx: AdapterContext): { avatar: { path: st
   }
 }
 
+function diskFull(out: string): string {
+  return `The disk holding ${path.dirname(out)} is full (No space left on device); the draft is rendered again (it costs nothing)`;
+}
+
 function fail(render: Render, code: string, message: string): void {
   if (render.canceled) return;
   render.state = 'failed';
@@ -255,7 +259,8 @@ async function runRender(render: Render, job: AdapterJob, ctx: AdapterContext, b
     }
     if (res.code !== 0) {
       const reason = meaningfulStderr(render.stderr) || (res.signal ? `ffmpeg was stopped by ${res.signal}` : `ffmpeg exited with code ${res.code}`);
-      fail(render, 'ffmpeg_failed', named(`ffmpeg could not render this video: ${reason}`));
+      if (render.stderr.some((l) => /No space left on device/i.test(l))) fail(render, 'disk_full', diskFull(files.out));
+      else fail(render, 'ffmpeg_failed', named(`ffmpeg could not render this video: ${reason}`));
       return;
     }
     if (!existsSync(files.temp)) {
@@ -277,7 +282,8 @@ async function runRender(render: Render, job: AdapterJob, ctx: AdapterContext, b
     render.state = 'done';
     ctx.log('info', 'Local render finished', { providerJobId: render.providerJobId, seconds: render.startedAt ? (Date.now() - render.startedAt) / 1000 : null });
   } catch (e) {
-    fail(render, 'local_render_failed', named(`The local render failed: ${e instanceof Error ? e.message : String(e)}`));
+    if ((e as NodeJS.ErrnoException)?.code === 'ENOSPC' || (e as NodeJS.ErrnoException)?.code === 'EDQUOT') fail(render, 'disk_full', diskFull(files.out));
+    else fail(render, 'local_render_failed', named(`The local render failed: ${e instanceof Error ? e.message : String(e)}`));
   } finally {
     render.child = null;
     await removeFiles(files.srt, files.thumbTemp);
@@ -328,17 +334,27 @@ function pollOne(job: AdapterJob, ctx: AdapterContext): PollResult {
     case 'done':
       return { state: 'succeeded', rawStatus: 'done', progress: 1, providerState: { captions: render.captions, durationSec: render.durationSec } };
     case 'failed':
+      if (render.error?.code === 'disk_full') {
+        // Not the draft's fault, and free to redo: reported lost, so the engine queues it again.
+        renders.delete(providerJobId);
+        return { state: 'not_found', rawStatus: 'disk_full', error: render.error };
+      }
       return { state: 'failed', rawStatus: 'failed', error: render.error ?? { code: 'local_render_failed', message: 'The local render failed' } };
     case 'canceled':
       return { state: 'canceled', rawStatus: 'canceled' };
   }
 }
 
+// Built once: os.cpus() reads /proc on every call, and the scheduler (every tick) and admission (every
+// row) ask for the spec (npm run bench: a third of a 10,000-row enqueue went to os.cpus()).
+let described: ReturnType<ProviderAdapter['describe']> | undefined;
+
 export const localAdapter: ProviderAdapter = {
   id: 'local',
 
   describe() {
-    return { ...localSpec, concurrencyDefault: Math.max(1, os.cpus().length - 1) };
+    described ??= { ...localSpec, concurrencyDefault: Math.max(1, os.cpus().length - 1) };
+    return described;
   },
 
   validate(input) {
