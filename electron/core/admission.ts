@@ -65,7 +65,8 @@ export class Admission {
         else if (file) {
           let a = imported.get(file);
           if (!a) {
-            a = await this.d.assets.importFile(file);
+            const known = v && 'asset' in v ? (({ id: _id, ...meta }) => meta)(v.asset) : undefined;
+            a = await this.d.assets.importFile(file, undefined, known);
             imported.set(file, a);
           }
           refs[f] = { asset: a.id };

@@ -18,6 +18,8 @@ type State = {
   credentials: readonly CredentialInfo[];
   jobs: ReadonlyMap<string, JobRecord>;
   jobsVersion: number;
+  /** The full job list has arrived (it loads in the background: the shell never waits for it). */
+  jobsLoaded: boolean;
   batches: readonly BatchSummary[];
   queue: QueueState;
   libraryVersion: number;
@@ -68,6 +70,7 @@ export const useStore = create<State & Actions>((set, get) => ({
   credentials: [],
   jobs: new Map(),
   jobsVersion: 0,
+  jobsLoaded: false,
   batches: [],
   queue: { paused: false, counts: {} },
   libraryVersion: 0,
@@ -108,9 +111,11 @@ export const useStore = create<State & Actions>((set, get) => ({
     });
     const [info, queue, batches] = await Promise.all([call('app:info', {}), call('queue:get', {}), call('batches:list', {})]);
     set({ info, queue: queue ?? get().queue, batches: batches ?? [] });
-    await Promise.all([get().refreshProviders(), get().refreshSettings(), get().refreshJobs()]);
     const hash = window.location.hash.slice(1) as Route;
     if (['compose', 'queue', 'library', 'settings'].includes(hash)) set({ route: hash });
+    // Thousands of jobs take a moment to load: show the app first, the queue fills in when they arrive.
+    void get().refreshJobs();
+    await Promise.all([get().refreshProviders(), get().refreshSettings()]);
     set({ ready: true });
   },
   go(route) {
@@ -138,6 +143,10 @@ export const useStore = create<State & Actions>((set, get) => ({
   },
   async refreshJobs() {
     const res = await call('jobs:list', { limit: 100_000 });
-    if (res) set({ jobs: new Map(res.jobs.map((j) => [j.id, j])), jobsVersion: get().jobsVersion + 1 });
+    if (!res) return;
+    // Events that arrived while the list loaded are newer than the list: keep them.
+    const merged = new Map(res.jobs.map((j) => [j.id, j]));
+    for (const [id, j] of get().jobs) if ((merged.get(id)?.updatedAt ?? 0) <= j.updatedAt) merged.set(id, j);
+    set({ jobs: merged, jobsVersion: get().jobsVersion + 1, jobsLoaded: true });
   },
 }));

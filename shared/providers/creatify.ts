@@ -305,7 +305,10 @@ export const creatifySpec: ProviderSpec = {
   docsVersion:
     'docs.creatify.ai API reference (OpenAPI 3.0.3 fragments) and changelog as of May 2026. Gaps: Aurora v2 resolution field name, custom-template variable value shape, Aurora/template list endpoints and error body format are unconfirmed; no cancel; AI avatar v2 (multi-scene) not offered.',
   defaultBaseUrl: 'https://api.creatify.ai',
-  capabilities: ['tts', 'audio_driven', 'image_input', 'video_input', 'templates', 'preview_approval', 'list_polling'],
+  // Not 'list_polling': only AI avatar (lipsync) jobs have a documented list, while the default product
+  // (aurora) and templates are read one GET per job. Batching them made one rate-limit slot cover up to
+  // 50 requests (measured by bench/: 112–144 GETs/min against a 60/min budget).
+  capabilities: ['tts', 'audio_driven', 'image_input', 'video_input', 'templates', 'preview_approval'],
   modes: MODES,
   params: creatifyParams,
   limits: {

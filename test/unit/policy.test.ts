@@ -54,8 +54,8 @@ describe('firstPollDelayMs', () => {
 describe('nextPollDelayMs', () => {
   const spec = { pollCapSec: 60 };
 
-  it('polls at 15% of the elapsed time, at least MIN_POLL_MS, at most the cap', () => {
-    expect(nextPollDelayMs({ elapsedMs: 100_000, spec })).toBe(15_000);
+  it('polls at 20% of the elapsed time, at least MIN_POLL_MS, at most the cap', () => {
+    expect(nextPollDelayMs({ elapsedMs: 100_000, spec })).toBe(20_000);
     expect(nextPollDelayMs({ elapsedMs: 1000, spec })).toBe(MIN_POLL_MS);
     expect(nextPollDelayMs({ elapsedMs: 10 * 3600_000, spec })).toBe(60_000);
   });
@@ -68,24 +68,24 @@ describe('nextPollDelayMs', () => {
   });
 
   it('ignores a negative or missing hint', () => {
-    expect(nextPollDelayMs({ elapsedMs: 100_000, providerHintMs: -1, spec })).toBe(15_000);
-    expect(nextPollDelayMs({ elapsedMs: 100_000, providerHintMs: null, spec })).toBe(15_000);
+    expect(nextPollDelayMs({ elapsedMs: 100_000, providerHintMs: -1, spec })).toBe(20_000);
+    expect(nextPollDelayMs({ elapsedMs: 100_000, providerHintMs: null, spec })).toBe(20_000);
   });
 
   it('polls when the provider expects to be done, but never later than the geometric gap', () => {
     expect(nextPollDelayMs({ elapsedMs: 100_000, etaSec: 5, spec })).toBe(5000);
-    expect(nextPollDelayMs({ elapsedMs: 100_000, etaSec: 500, spec })).toBe(15_000);
+    expect(nextPollDelayMs({ elapsedMs: 100_000, etaSec: 500, spec })).toBe(20_000);
     expect(nextPollDelayMs({ elapsedMs: 100_000, etaSec: 0, spec })).toBe(MIN_POLL_MS);
   });
 
   it('estimates the remaining time from progress between 5% and 100%', () => {
-    // 80% after 100 s: 25 s left; the geometric gap (15 s) is shorter.
-    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.8, spec })).toBe(15_000);
+    // 80% after 100 s: 25 s left; the geometric gap (20 s) is shorter.
+    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.8, spec })).toBe(20_000);
     // 95% after 100 s: ~5.3 s left.
     expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.95, spec })).toBeCloseTo(5263, -1);
     // Too early to extrapolate, or finished: the geometric gap.
-    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.01, spec })).toBe(15_000);
-    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 1, spec })).toBe(15_000);
+    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.01, spec })).toBe(20_000);
+    expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 1, spec })).toBe(20_000);
     // The ETA wins over progress.
     expect(nextPollDelayMs({ elapsedMs: 100_000, progress: 0.95, etaSec: 3, spec })).toBe(3000);
   });

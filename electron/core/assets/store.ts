@@ -143,8 +143,9 @@ export class AssetStore {
   }
 
   /** Copies a file into the store (hashing while copying) after checking it; same bytes → same asset. */
-  async importFile(file: string, name = path.basename(file)): Promise<AssetInfo> {
-    const meta = await this.inspect(file, name);
+  async importFile(file: string, name = path.basename(file), inspected?: Omit<AssetInfo, 'id'>): Promise<AssetInfo> {
+    // Admission passes what its preflight already found, so a file is probed once, not twice.
+    const meta = inspected ?? (await this.inspect(file, name));
     return await this.ingest(createReadStream(file), meta);
   }
 

@@ -9,6 +9,7 @@ import type { Library } from '../library/library';
 import type { Logger } from '../log';
 import { isProviderError, ProviderError } from '../providers/http';
 import type { AdapterContext, AdapterJob, PollResult, ProviderAdapter } from '../providers/types';
+import { asStorageError, StorageError } from '../storage';
 import { backoffMs, clamp, firstPollDelayMs, isStalled, nextPollDelayMs } from './policy';
 
 /**
@@ -28,7 +29,7 @@ export type EngineDeps = Readonly<{
   batches: BatchRepo;
   library: Library;
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
-  contextFor: (provider: ProviderId, signal: AbortSignal) => AdapterContext;
+  contextFor: (provider: ProviderId, signal: AbortSignal, hooks?: Readonly<{ beforeSend?: (request: Readonly<{ method: string; url: string }>) => void }>) => AdapterContext;
   /** Concurrency cap, requests per minute, whether jobs may start (key present, provider enabled). */
   limits: (provider: ProviderId) => Readonly<{ concurrency: number; rpm: number; ready: true } | { concurrency: number; rpm: number; ready: false; reason: string }>;
   queuePaused: () => boolean;
@@ -45,6 +46,8 @@ export type EngineDeps = Readonly<{
    * run the provider fakes on compressed time and scale the engine's clock-based waits to match.
    */
   timeScale?: number;
+  /** The data folder, to name it when it cannot be written (disk full, read-only). */
+  dataDir?: string;
 }>;
 
 type Pool = {
@@ -57,6 +60,8 @@ type Pool = {
 };
 
 const MAX_SUBMIT_TRIES = 12;
+/** The timeline mark of a create request that left this machine (see submit). */
+const REQUEST_SENT = 'request_sent';
 const MAX_DOWNLOAD_TRIES = 15;
 const MAX_RECONCILE_TRIES = 6;
 const POLL_CHUNK = 50;
@@ -77,6 +82,16 @@ export class Engine {
   private readonly budgetNotified = new Set<string>();
   private readonly now: () => number;
   private readonly rand: () => number;
+  /** Jobs a task of this run is working on right now (submit, poll, reconcile, download). */
+  private readonly busy = new Set<string>();
+  /**
+   * Writes that failed because the data folder could not be written (disk full…), kept to be done once it
+   * can: above all a provider's answer to a create (its job id), which must never be forgotten.
+   */
+  private readonly pendingWrites = new Map<string, () => void>();
+  /** A write failed for lack of storage: jobs may be left claimed with no task, to be picked up again. */
+  private needsHeal = false;
+  private storageNotice: { text: string; at: number } | null = null;
 
   constructor(private readonly d: EngineDeps) {
     this.now = d.now ?? Date.now;
@@ -131,14 +146,10 @@ export class Engine {
   private recover(): void {
     const now = this.now();
     const { jobs } = this.d;
-    // A job caught between "request sent" and "id recorded": the provider may have it.
+    // A job caught between "request sent" and "id recorded": the provider may have it. One whose
+    // request never left (stopped while preparing or uploading its inputs) is simply sent again.
     for (const j of jobs.list({ statuses: ['submitting'] })) {
-      jobs.transition(
-        j.id,
-        'submit_unknown',
-        { nextActionAt: now },
-        { message: 'Talkbatch stopped while this job was being sent. Checking with the provider before anything is sent again.' },
-      );
+      this.interrupted(j, now, 'Talkbatch stopped while this job was being sent.');
       this.markChanged(j.id);
     }
     // Renders go on at the provider while we are away: resume polling by provider id.
@@ -161,6 +172,18 @@ export class Engine {
     if (removed) this.d.log.info('Removed partial downloads left by an earlier run', { removed });
   }
 
+  /** A job left `submitting` with no task: sent again if its request never left, else checked first. */
+  private interrupted(j: JobInternal, now: number, why: string): void {
+    const events = this.d.jobs.events(j.id);
+    const since = events.findLastIndex((e) => e.toStatus === 'submitting');
+    const sent = events.slice(since + 1).some((e) => e.errorCode === REQUEST_SENT);
+    if (sent) {
+      this.d.jobs.transition(j.id, 'submit_unknown', { nextActionAt: now }, { message: `${why} Checking with the provider before anything is sent again.` });
+    } else {
+      this.d.jobs.transition(j.id, 'queued', { nextActionAt: now }, { message: `${why} Its request had not been sent yet, so it is simply sent now.` });
+    }
+  }
+
   // ---------------------------------------------------------------- loop
 
   private tick(): void {
@@ -173,13 +196,18 @@ export class Engine {
     this.ticking = true;
     try {
       const now = this.now();
+      if (this.needsHeal && !this.heal(now)) {
+        // Still cannot write: look again in a moment, and do nothing that would need a write meanwhile.
+        this.timer = setTimeout(() => this.tick(), this.wait(2_000));
+        return;
+      }
       this.startPolls(now);
       this.startReconciles(now);
       this.startDownloads(now);
       this.startSubmits(now);
       this.scheduleNext(now);
     } catch (e) {
-      this.d.log.error('Scheduler tick failed', { error: String((e as Error)?.stack ?? e) });
+      if (!this.storageFailed(e)) this.d.log.error('Scheduler tick failed', { error: String((e as Error)?.stack ?? e) });
       this.timer = setTimeout(() => this.tick(), 1000);
     } finally {
       this.ticking = false;
@@ -244,14 +272,93 @@ export class Engine {
     return now;
   }
 
-  private track<T>(promise: Promise<T>): void {
+  private track<T>(promise: Promise<T>, jobIds: readonly string[] = []): void {
+    for (const id of jobIds) this.busy.add(id);
     const p = promise
-      .catch((e: unknown) => this.d.log.error('Engine task failed', { error: String((e as Error)?.stack ?? e) }))
+      .catch((e: unknown) => {
+        if (!this.storageFailed(e)) this.d.log.error('Engine task failed', { error: String((e as Error)?.stack ?? e) });
+      })
       .finally(() => {
+        for (const id of jobIds) this.busy.delete(id);
         this.inflight.delete(p);
         this.wake();
       });
     this.inflight.add(p);
+  }
+
+  // ---------------------------------------------------------------- storage
+
+  /**
+   * A write failed because the data folder cannot be written (disk full, read-only, removed): says so once
+   * a minute, and marks the queue for healing. Returns false for any other error.
+   */
+  private storageFailed(e: unknown): boolean {
+    const se = asStorageError(e, this.d.dataDir ? `the data folder ${this.d.dataDir}` : 'the data folder', this.d.dataDir);
+    if (!se) return false;
+    this.needsHeal = true;
+    this.d.log.error('Cannot write to the data folder', { error: se.message });
+    this.noticeStorage(`${se.message}. Every job is kept as it is and the queue goes on by itself once Talkbatch can write again; nothing is sent twice.`);
+    return true;
+  }
+
+  private noticeStorage(text: string): void {
+    const at = Date.now();
+    if (this.storageNotice && this.storageNotice.text === text && at - this.storageNotice.at < 60_000) return;
+    this.storageNotice = { text, at };
+    this.d.emit('notice', { level: 'warn', message: text });
+  }
+
+  /** Runs a write; when the data folder cannot take it, keeps it for later (see heal) instead of losing it. */
+  private record(jobId: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      if (!this.storageFailed(e)) throw e;
+      this.pendingWrites.set(jobId, write);
+    }
+  }
+
+  /**
+   * After a storage failure: does the writes that were kept, then gives every job a task again that was
+   * left claimed without one (what a restart's recovery does, without the restart). Returns false while
+   * the data folder still cannot be written.
+   */
+  private heal(now: number): boolean {
+    const { jobs } = this.d;
+    let wrote = this.pendingWrites.size > 0;
+    try {
+      for (const [id, write] of [...this.pendingWrites]) {
+        write();
+        this.pendingWrites.delete(id);
+        this.markChanged(id);
+      }
+      for (const j of jobs.list({ statuses: ['submitting'] })) {
+        if (this.busy.has(j.id)) continue;
+        this.interrupted(j, now, 'Talkbatch could not record what happened to this request (its data folder could not be written).');
+        this.markChanged(j.id);
+        wrote = true;
+      }
+      for (const status of ['running', 'downloading', 'submit_unknown'] as const) {
+        for (const j of jobs.list({ statuses: [status] })) {
+          if (j.nextActionAt !== null || this.busy.has(j.id)) continue;
+          if (status === 'running' && j.providerStatus === 'awaiting_approval') continue;
+          const last = jobs.events(j.id).at(-1)?.errorCode;
+          if (status === 'submit_unknown' && (last === 'reconcile_unknown' || last === 'reconcile_failed')) continue;
+          jobs.setNextAction([j.id], now);
+          this.markChanged(j.id);
+          wrote = true;
+        }
+      }
+    } catch (e) {
+      if (asStorageError(e, '')) return false;
+      throw e;
+    }
+    this.needsHeal = false;
+    if (wrote && this.storageNotice) {
+      this.storageNotice = null;
+      this.d.emit('notice', { level: 'info', message: 'Talkbatch can write to its data folder again; the queue goes on.' });
+    }
+    return true;
   }
 
   // ---------------------------------------------------------------- submit
@@ -274,16 +381,24 @@ export class Engine {
       if (pool.backoffUntil > now) continue;
       const free = this.capOf(provider, lim.concurrency, now) - (active.get(provider) ?? 0) - pool.inflightSubmits;
       if (free <= 0) continue;
-      for (const job of this.d.jobs.due('queued', now, free, provider)) {
+      const queued = this.d.jobs.due('queued', now, free, provider);
+      for (let i = 0; i < queued.length; i++) {
+        const job = queued[i]!;
         if (!this.withinBudget(job)) continue;
         const at = this.requestSlot(provider, now);
         if (at > now) {
-          // Over the request rate: come back when the next slot is free.
-          this.d.jobs.setNextAction([job.id], at);
-          continue;
+          // Over the request rate: the rest come back when the next slot is free (one write).
+          this.d.jobs.setNextAction(
+            queued.slice(i).map((j) => j.id),
+            at,
+          );
+          break;
         }
         pool.inflightSubmits++;
-        this.track(this.submit(adapter, job).finally(() => pool.inflightSubmits--));
+        this.track(
+          this.submit(adapter, job).finally(() => pool.inflightSubmits--),
+          [job.id],
+        );
       }
     }
   }
@@ -320,9 +435,29 @@ export class Engine {
       { message: `Sending to ${name} (attempt ${queued.attempt}, key ${queued.idempotencyKey})` },
     );
     this.markChanged(job.id);
-    const ctx = this.d.contextFor(job.provider, this.abort.signal);
+    let sent = false;
+    const ctx = this.d.contextFor(job.provider, this.abort.signal, {
+      // Written (durably) before the first request that could create something leaves: a crash before
+      // it means nothing was sent, so the job is simply sent again; after it, the provider is asked first.
+      beforeSend: (r) => {
+        if (sent) return;
+        jobs.addEvent(job.id, { message: `Request sent to ${name} (${r.method} ${r.url}); waiting for its answer.`, errorCode: REQUEST_SENT });
+        sent = true;
+      },
+    });
+    let res: Awaited<ReturnType<ProviderAdapter['submit']>>;
     try {
-      const res = await adapter.submit(toAdapterJob(job), ctx);
+      res = await adapter.submit(toAdapterJob(job), ctx);
+    } catch (e) {
+      // The adapter could not write its own state (disk full): whether the create went out is unknown,
+      // so the job stays `submitting` and is checked with the provider once writes work (heal).
+      if (this.storageFailed(e)) return;
+      this.record(job.id, () => this.submitFailed(job, e));
+      return;
+    }
+    // The provider's job id is written the moment it arrives; if the data folder cannot take it, it is
+    // kept in memory and written as soon as it can (a restart meanwhile falls back to reconcile).
+    this.record(job.id, () => {
       const now = this.now();
       const initial = res.initial;
       jobs.transition(
@@ -340,9 +475,7 @@ export class Engine {
       );
       this.markChanged(job.id);
       if (initial && initial.state !== 'queued' && initial.state !== 'running') this.applyPoll(adapter, jobs.mustGet(job.id), initial);
-    } catch (e) {
-      this.submitFailed(job, e);
-    }
+    });
   }
 
   private submitFailed(job: JobInternal, e: unknown): void {
@@ -416,7 +549,7 @@ export class Engine {
       const adapter = this.d.adapters.get(job.provider);
       if (!adapter) continue;
       this.d.jobs.setNextAction([job.id], null);
-      this.track(this.reconcile(adapter, job));
+      this.track(this.reconcile(adapter, job), [job.id]);
     }
   }
 
@@ -426,15 +559,20 @@ export class Engine {
     const now = () => this.now();
     try {
       const r = await adapter.reconcile(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
+      // The adapter's evidence is a sentence of its own: no ".." when it is followed by ours.
+      const evidence = r.evidence.replace(/\.+$/, '');
       if (r.outcome === 'found') {
         jobs.transition(
           job.id,
           'running',
           { providerJobId: r.providerJobId, providerState: { ...job.providerState, ...(r.providerState ?? {}) }, nextActionAt: now(), lastProgressAt: now(), error: null },
-          { message: `Found at ${name} as ${r.providerJobId}: ${r.evidence}. Nothing was sent twice.` },
+          { message: `Found at ${name} as ${r.providerJobId}: ${evidence}. Nothing was sent twice.` },
         );
       } else if (r.outcome === 'absent') {
-        const resends = this.countEvents(job.id, 'reconcile_absent');
+        // Answers the provider lost (resets, timeouts…), not Talkbatch's own restarts: an app killed
+        // three times while sending is no reason to give up on a job.
+        const lost = this.d.jobs.events(job.id).filter((e) => e.toStatus === 'submit_unknown' && e.errorCode !== null).length;
+        const resends = lost - 1;
         if (resends >= 3) {
           jobs.transition(job.id, 'failed', { error: { code: 'submit_failed', message: `Sending to ${name} kept failing: ${job.error?.message ?? 'unknown reason'}` }, finishedAt: now(), nextActionAt: null }, {
             kind: 'error',
@@ -442,17 +580,18 @@ export class Engine {
             errorCode: 'submit_failed',
           });
         } else {
-          jobs.transition(job.id, 'queued', { nextActionAt: now() }, { message: `Not at ${name}: ${r.evidence}. Safe to send again.`, errorCode: 'reconcile_absent' });
+          jobs.transition(job.id, 'queued', { nextActionAt: now() }, { message: `Not at ${name}: ${evidence}. Safe to send again.`, errorCode: 'reconcile_absent' });
         }
       } else {
         // Still submit_unknown (not a status change: the state machine has no submit_unknown → submit_unknown).
         jobs.update(job.id, { nextActionAt: null }, {
-          message: `Could not prove whether ${name} received this job: ${r.evidence}. Your decision: send it again (may be charged twice) or mark it failed.`,
+          message: `Could not prove whether ${name} received this job: ${evidence}. Your decision: send it again (may be charged twice) or mark it failed.`,
           errorCode: 'reconcile_unknown',
         });
         this.d.emit('notice', { level: 'warn', message: `"${job.input.title}" needs a decision: ${name} may or may not have received it.`, batchId: job.batchId });
       }
     } catch (e) {
+      if (asStorageError(e, '')) throw e;
       const err = asProviderError(e, name);
       const tries = this.countEvents(job.id, 'reconcile_retry') + 1;
       if (err.kind === 'rate_limit') this.backOffProvider(job.provider, err, tries);
@@ -485,25 +624,32 @@ export class Engine {
       // Jobs due soon ride along with a list request that is being made anyway.
       let jobs = list;
       if (batchable) {
-        const soon = this.d.jobs.due('running', now + Math.min(15_000, spec.pollCapSec * 250), POLL_CHUNK * 4, provider);
+        // The horizon is provider time like every wait the engine chooses (scaled on compressed time).
+        const soon = this.d.jobs.due('running', now + this.wait(Math.min(15_000, spec.pollCapSec * 250)), POLL_CHUNK * 4, provider);
         const ids = new Set(list.map((j) => j.id));
         jobs = [...list, ...soon.filter((j) => !ids.has(j.id))];
       }
       const chunks = batchable ? chunk(jobs, POLL_CHUNK) : jobs.map((j) => [j]);
-      for (const c of chunks) {
+      for (let i = 0; i < chunks.length; i++) {
+        const c = chunks[i]!;
         const at = this.requestSlot(provider, now);
         if (at > now) {
+          // Over the provider's request rate: everything left waits for the next free slot, postponed
+          // in one transaction (one write per job per tick made the idle engine busy; see bench/).
           this.d.jobs.setNextAction(
-            c.map((j) => j.id),
+            chunks.slice(i).flatMap((x) => x.map((j) => j.id)),
             at,
           );
-          continue;
+          break;
         }
         this.d.jobs.setNextAction(
           c.map((j) => j.id),
           null,
         );
-        this.track(this.poll(adapter, c));
+        this.track(
+          this.poll(adapter, c),
+          c.map((j) => j.id),
+        );
       }
     }
   }
@@ -515,6 +661,7 @@ export class Engine {
     try {
       results = await adapter.poll(jobs.map(toAdapterJob), this.d.contextFor(provider, this.abort.signal));
     } catch (e) {
+      if (asStorageError(e, '')) throw e;
       const err = asProviderError(e, name);
       for (const j of jobs) {
         const cur = this.d.jobs.get(j.id);
@@ -664,7 +811,10 @@ export class Engine {
       if (!adapter) continue;
       this.d.jobs.setNextAction([job.id], null);
       this.downloadsActive++;
-      this.track(this.download(adapter, job).finally(() => this.downloadsActive--));
+      this.track(
+        this.download(adapter, job).finally(() => this.downloadsActive--),
+        [job.id],
+      );
     }
   }
 
@@ -675,16 +825,25 @@ export class Engine {
     this.downloadAborts.set(job.id, ac);
     try {
       const spec = await adapter.output(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
-      const out = await this.d.library.store(job, spec, AbortSignal.any([ac.signal, this.abort.signal]));
-      const cur = jobs.mustGet(job.id);
-      if (cur.status !== 'downloading') return;
-      jobs.transition(job.id, 'completed', { outputId: out.id, finishedAt: this.now(), nextActionAt: null, error: null }, {
-        message: `Saved to the library as ${out.file} (${out.size} bytes, sha256 ${out.sha256.slice(0, 12)}…)`,
+      let completed = false;
+      // The library entry and the job's completion are written in one transaction.
+      const out = await this.d.library.store(job, spec, AbortSignal.any([ac.signal, this.abort.signal]), (o) => {
+        if (jobs.mustGet(job.id).status !== 'downloading') return;
+        jobs.transition(job.id, 'completed', { outputId: o.id, finishedAt: this.now(), nextActionAt: null, error: null }, {
+          message: `Saved to the library as ${o.file} (${o.size} bytes, sha256 ${o.sha256.slice(0, 12)}…)`,
+        });
+        completed = true;
       });
-      this.d.emit('library:changed', { outputIds: [out.id] });
+      if (completed) this.d.emit('library:changed', { outputIds: [out.id] });
     } catch (e) {
       const cur = jobs.get(job.id);
       if (!cur || cur.status !== 'downloading') return;
+      if (e instanceof StorageError) {
+        this.libraryUnwritable(cur, e);
+        return;
+      }
+      // The database could not be written (disk full): the job is picked up again once it can (heal).
+      if (this.storageFailed(e)) return;
       const err = asProviderError(e, name);
       const tries = cur.downloadAttempts + 1;
       const permanent = err.kind === 'permanent' || err.kind === 'auth' || err.kind === 'not_found';
@@ -708,6 +867,24 @@ export class Engine {
       this.downloadAborts.delete(job.id);
       this.markChanged(job.id);
     }
+  }
+
+  /**
+   * The library folder cannot take the video (full, read-only, a file in its place, removed): the user's
+   * to fix, not the provider's. The job keeps waiting in `downloading` without using up its download
+   * tries, the user is told once, and the download is tried again every little while (the render is
+   * kept at the provider; it is never rendered again).
+   */
+  private libraryUnwritable(job: JobInternal, e: StorageError): void {
+    const { jobs } = this.d;
+    // A folder that disappeared is simply made again on the next try.
+    const soon = e.kind === 'missing';
+    const last = jobs.events(job.id).at(-1);
+    const message = soon ? `${e.message}; saving it again.` : `${e.message}. The video is kept at the provider and saved as soon as this is fixed.`;
+    this.record(job.id, () =>
+      jobs.update(job.id, { nextActionAt: this.now() + this.wait(soon ? 1_000 : 10_000) }, last?.errorCode === 'library_unwritable' && last.message === message ? undefined : { kind: 'error', message, errorCode: 'library_unwritable' }),
+    );
+    if (!soon) this.noticeStorage(`${e.message}: finished videos wait until it is fixed (nothing is rendered again).`);
   }
 
   // ---------------------------------------------------------------- control

@@ -19,16 +19,19 @@ export function firstPollDelayMs(spec: Pick<ProviderSpec, 'typicalRenderSec' | '
 }
 
 /**
- * Geometric polling: the gap grows with the time already spent (15% of elapsed), so a job that
- * finishes is noticed within ~15% of its render time (≤ 7.5% on average) while a long render costs
- * only O(log t) requests. A provider's own ETA or progress sharpens the guess; its Retry-After wins.
+ * Geometric polling: the gap grows with the time already spent (20% of elapsed), so a job that
+ * finishes is noticed within ~20% of its render time (~10% on average, less where list polling or
+ * the provider's ETA helps: the benchmark measures the median) while a long render costs only
+ * O(log t) requests. A provider's own ETA or progress sharpens the guess; its Retry-After wins.
  */
+export const POLL_GROWTH = 0.2;
+
 export function nextPollDelayMs(
   o: Readonly<{ elapsedMs: number; progress?: number | null; etaSec?: number | null; providerHintMs?: number | null; spec: Pick<ProviderSpec, 'pollCapSec'> }>,
 ): number {
   const cap = o.spec.pollCapSec * 1000;
   if (o.providerHintMs !== undefined && o.providerHintMs !== null && o.providerHintMs >= 0) return clamp(o.providerHintMs, 250, cap);
-  const geometric = clamp(o.elapsedMs * 0.15, MIN_POLL_MS, cap);
+  const geometric = clamp(o.elapsedMs * POLL_GROWTH, MIN_POLL_MS, cap);
   let remaining: number | undefined;
   if (o.etaSec !== undefined && o.etaSec !== null && o.etaSec >= 0) remaining = o.etaSec * 1000;
   else if (o.progress !== undefined && o.progress !== null && o.progress > 0.05 && o.progress < 1) remaining = (o.elapsedMs * (1 - o.progress)) / o.progress;

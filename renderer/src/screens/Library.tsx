@@ -23,6 +23,8 @@ export function Library() {
   const [playing, setPlaying] = useState<OutputRecord | null>(null);
   const [compare, setCompare] = useState<string[]>([]);
   const [showCompare, setShowCompare] = useState(false);
+  const PAGE = 120;
+  const [limit, setLimit] = useState(PAGE);
 
   useEffect(() => {
     const q: ChannelInput<'library:list'> = {
@@ -32,18 +34,23 @@ export function Library() {
       ...(review ? { review: review as 'approved' | 'rejected' | 'unreviewed' } : {}),
       ...(tag ? { tag } : {}),
       ...(since ? { from: Date.now() - Number(since) * 86_400_000 } : {}),
-      limit: 2000,
+      limit,
     };
-    const t = setTimeout(() => {
+    let alive = true;
+    const load = () =>
       void call('library:list', q).then((r) => {
-        if (!r) return;
+        if (!r || !alive) return;
         setItems(r.items);
         setTotal(r.total);
         setTags(r.tags);
       });
-    }, 120);
-    return () => clearTimeout(t);
-  }, [text, batchId, provider, review, tag, since, libraryVersion]);
+    // Typing in the search box waits for a pause; everything else (and the first load) asks at once.
+    const t = text ? setTimeout(load, 150) : (load(), undefined);
+    return () => {
+      alive = false;
+      if (t) clearTimeout(t);
+    };
+  }, [text, batchId, provider, review, tag, since, libraryVersion, limit]);
 
   const setReviewOf = async (o: OutputRecord, r: Review, newTags?: readonly string[]) => {
     const updated = await call('library:review', { id: o.id, review: r, ...(newTags ? { tags: [...newTags] } : {}) });
@@ -211,6 +218,13 @@ export function Library() {
               ))}
             </tbody>
           </table>
+        </div>
+      )}
+      {items.length < total && (
+        <div className="row" style={{ justifyContent: 'center', marginTop: 16 }}>
+          <button className="btn" onClick={() => setLimit(limit + PAGE)}>
+            Show more ({total - items.length} more)
+          </button>
         </div>
       )}
       {playing && <Player o={playing} onClose={() => setPlaying(null)} onReview={setReviewOf} />}

@@ -22,6 +22,7 @@ export function Queue() {
   const version = useStore((s) => s.jobsVersion);
   const batches = useStore((s) => s.batches);
   const selectedJob = useStore((s) => s.selectedJob);
+  const jobsLoaded = useStore((s) => s.jobsLoaded);
   const selectJob = useStore((s) => s.selectJob);
   const [batchId, setBatchId] = useState<string | null>(null);
   const [filter, setFilter] = useState('all');
@@ -106,7 +107,9 @@ export function Queue() {
         </div>
       )}
       {batchId && <BudgetEditor batchId={batchId} />}
-      {jobs.length === 0 ? (
+      {jobs.length === 0 && !jobsLoaded ? (
+        <div className="panel empty">Loading jobs…</div>
+      ) : jobs.length === 0 ? (
         <div className="panel empty">
           <div className="big" aria-hidden>
             ☰
