@@ -13,6 +13,7 @@ import { publicJob } from './core/db/jobs';
 import { NewerDatabaseError } from './core/db/migrations';
 import { fileKeyCipher } from './core/secrets/cipher';
 import { ASSET_HOST, isVaultOwner } from './core/secrets/vault';
+import { asStorageError } from './core/storage';
 import { VERSION } from './version';
 
 /**
@@ -115,6 +116,12 @@ export async function main(argv: readonly string[], out: Out = stdio, stdin: Nod
       out.err(e.message);
       for (const i of e.issues ?? []) out.err(`  ${formatIssue(i)}`);
       return 2;
+    }
+    // A full disk, a read-only folder: one clear line instead of a stack trace.
+    const storage = asStorageError(e, `the data folder ${dataDir}`, dataDir);
+    if (storage) {
+      out.err(`${storage.message}. Free some space (or fix the folder) and run the command again; what was already queued is kept.`);
+      return 70;
     }
     throw e;
   }
@@ -248,6 +255,14 @@ async function waitForBatch(core: Core, batchId: string | null, json: boolean, o
   });
   let interrupted = false;
   void stopOn.then(() => (interrupted = true));
+  // Warnings reach the terminal as they happen (a full disk, a job that needs a decision, a stuck job).
+  const warned = new Set<string>();
+  const offNotices = core.events.on((name, payload) => {
+    const n = payload as { level?: string; message?: string };
+    if (name !== 'notice' || json || n.level !== 'warn' || !n.message || warned.has(n.message)) return;
+    warned.add(n.message);
+    out.err(`Warning: ${n.message}`);
+  });
   for (;;) {
     const { counts, total } = show();
     // Finished when every job is terminal, or when what is left waits for a person (a decision, a
@@ -264,6 +279,7 @@ async function waitForBatch(core: Core, batchId: string | null, json: boolean, o
         if (interrupted) out.log('Stopped waiting. Jobs in flight stay recorded and resume the next time Talkbatch runs.');
         else out.log(`Library: ${core.library.dir}`);
       }
+      offNotices();
       return (counts.completed ?? 0) === total ? 0 : 1;
     }
     await new Promise<void>((r) => {

@@ -12,6 +12,12 @@ export function rendererDir(): string {
   return process.env.TALKBATCH_RENDERER_DIR ?? path.resolve(__dirname, '..', 'renderer');
 }
 
+/** TALKBATCH_ENGINE_TIMESCALE, as the CLI reads it: the engine's waits matched to fakes on compressed time (tests). */
+function engineTimeScale(): { engine?: { timeScale: number } } {
+  const k = Number(process.env.TALKBATCH_ENGINE_TIMESCALE);
+  return Number.isFinite(k) && k > 0 ? { engine: { timeScale: k } } : {};
+}
+
 /**
  * `talkbatch serve` / `npm run serve`: the whole app in a browser tab. Runs until SIGINT/SIGTERM;
  * jobs in flight are recorded and resume at the next start.
@@ -36,7 +42,7 @@ export async function serve(o: Readonly<{ dataDir: string; port: number; host: s
     env: process.env,
     credentialsFromEnv: true,
     echoLog: process.env.TALKBATCH_LOG_STDERR === '1',
-    ...(o.demo ? { engine: { timeScale } } : {}),
+    ...(o.demo ? { engine: { timeScale } } : engineTimeScale()),
   });
   if (fakes) {
     core.settings.set({ aisaEnabled: true, assetHost: fakes.assetHost as never });

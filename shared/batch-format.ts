@@ -76,7 +76,7 @@ export function parseJsonl(text: string): ParsedRows {
     if (!line.trim()) return;
     rowNo++;
     if (line.length > MAX_JSONL_LINE) {
-      issues.push({ row: rowNo, field: 'file', message: `the line is ${Math.round(line.length / 1024)} KB long`, accepted: `lines up to ${MAX_JSONL_LINE / 1024} KB` });
+      issues.push({ row: rowNo, field: 'file', message: `the line is ${Math.ceil(line.length / 1024)} KB long`, accepted: `lines up to ${MAX_JSONL_LINE / 1024} KB` });
       rows.push({ title: '', provider: '' });
       return;
     }

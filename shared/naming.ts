@@ -55,6 +55,9 @@ export function templateIssues(template: string): Issue[] {
   for (const m of template.matchAll(/\{[^}]*\}/g)) {
     if (!(TEMPLATE_TOKENS as readonly string[]).includes(m[0])) issues.push({ field: 'fileNameTemplate', message: `unknown token ${m[0]}`, accepted });
   }
+  // A name Windows reserves whatever the tokens hold ("CON", "nul.{row}"): every file would be renamed.
+  const sample = template.replace(/\{[^}]*\}/g, 'x').trim();
+  if (RESERVED.test(sample)) issues.push({ field: 'fileNameTemplate', message: `"${template}" makes reserved file names (CON, PRN, AUX, NUL, COM1–9, LPT1–9)`, accepted });
   return issues;
 }
 

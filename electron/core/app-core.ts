@@ -24,6 +24,7 @@ import { Engine } from './queue/engine';
 import type { Cipher } from './secrets/cipher';
 import { ASSET_HOST, Vault, type VaultOwner } from './secrets/vault';
 import { SettingsService } from './settings';
+import { bestEffortWrite } from './storage';
 
 /**
  * Everything that is not Electron, wired once: it runs the same inside Electron, in server mode and
@@ -61,13 +62,16 @@ export type Core = Readonly<{
   assetHost: AssetHost;
   log: Logger;
   events: CoreEvents;
-  contextFor: (provider: ProviderId, signal?: AbortSignal) => AdapterContext;
+  contextFor: (provider: ProviderId, signal?: AbortSignal, hooks?: ContextHooks) => AdapterContext;
   baseUrlOf: (provider: ProviderId) => string;
   concurrencyOf: (provider: ProviderId) => number;
   providerBlocked: (provider: ProviderId) => string | null;
   setLockUrl: (url: string) => void;
   close: () => Promise<void>;
 }>;
+
+/** What the engine hears from an adapter's requests (see HttpClientOptions.beforeSend). */
+export type ContextHooks = Readonly<{ beforeSend?: (request: Readonly<{ method: string; url: string }>) => void }>;
 
 /** Typed event bus for pushed events (transports subscribe and forward). */
 export class CoreEvents {
@@ -131,7 +135,11 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
       ? 'aisa.one is turned off: OpenAI retired the Sora 2 API on 2026-09-24. Turn it on in Settings → Providers if your aisa account still renders videos.'
       : null;
 
-  const contextFor = (provider: ProviderId, signal?: AbortSignal): AdapterContext => {
+  // Adapter bookkeeping (session tokens, reconcile hints, upload memos) that a full disk could not take:
+  // kept in memory for this run, so an adapter never fails a paid create because a note was not saved.
+  const unsaved = new Map<string, string | undefined>();
+  const skipped = (what: string) => (e: Error) => log.warn(`Could not save ${what}; kept in memory for this run`, { error: e.message });
+  const contextFor = (provider: ProviderId, signal?: AbortSignal, hooks?: ContextHooks): AdapterContext => {
     const creds = vault.resolve(provider) ?? {};
     for (const v of Object.values(creds)) log.addSecret(v);
     const workDir = path.join(paths.work, provider);
@@ -141,8 +149,11 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
       path: (id) => assets.pathOf(id),
       blob: (id) => assets.blob(id),
       publicUrl: (id) => assetHost.publicUrl(id, PROVIDER_NAMES[provider]),
-      remembered: (key) => assetRepo.upload(key, provider) ?? undefined,
-      remember: (key, value) => assetRepo.rememberUpload(key, provider, value),
+      remembered: (key) => (unsaved.has(`upload:${provider}:${key}`) ? unsaved.get(`upload:${provider}:${key}`) : (assetRepo.upload(key, provider) ?? undefined)),
+      remember: (key, value) => {
+        if (bestEffortWrite(() => assetRepo.rememberUpload(key, provider, value), skipped('an upload memo'))) unsaved.delete(`upload:${provider}:${key}`);
+        else unsaved.set(`upload:${provider}:${key}`, value);
+      },
     };
     return {
       baseUrl: baseUrlOf(provider),
@@ -151,10 +162,17 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
         baseUrl: baseUrlOf(provider),
         defaultTimeoutMs: 60_000,
         ...(signal ? { signal } : {}),
+        ...(hooks?.beforeSend ? { beforeSend: hooks.beforeSend } : {}),
         onRequest: (e) => log.debug('http', { provider, ...e }),
       }),
       assets: assetAccess,
-      state: { get: (k) => vault.stateGet(provider, k), set: (k, v) => vault.stateSet(provider, k, v) },
+      state: {
+        get: (k) => (unsaved.has(`state:${provider}:${k}`) ? unsaved.get(`state:${provider}:${k}`) : vault.stateGet(provider, k)),
+        set: (k, v) => {
+          if (bestEffortWrite(() => vault.stateSet(provider, k, v), skipped(`${PROVIDER_NAMES[provider]} session state`))) unsaved.delete(`state:${provider}:${k}`);
+          else unsaved.set(`state:${provider}:${k}`, v);
+        },
+      },
       log: (level, message, data) => log.log(level, `[${provider}] ${message}`, data),
       now: Date.now,
       signal: signal ?? new AbortController().signal,
@@ -167,7 +185,7 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     batches,
     library,
     adapters,
-    contextFor: (p, signal) => contextFor(p, signal),
+    contextFor: (p, signal, hooks) => contextFor(p, signal, hooks),
     limits: (p) => {
       const concurrency = concurrencyOf(p);
       const rpm = settings.get().rateLimits[p] ?? DEFAULT_RPM[p];
@@ -182,6 +200,7 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     stallMs: () => settings.get().stallMinutes * 60_000,
     emit: (name, payload) => events.emit(name, payload),
     log,
+    dataDir: paths.root,
     ...(o.engine?.idleMs !== undefined ? { idleMs: o.engine.idleMs } : {}),
     ...(o.engine?.maxDownloads !== undefined ? { maxDownloads: o.engine.maxDownloads } : {}),
     ...(o.engine?.now ? { now: o.engine.now } : {}),

@@ -20,6 +20,7 @@ export type FaultKind =
   | 'reset' // the connection is destroyed without an answer (before handling)
   | 'reset-after' // the request is handled (a create creates!), then the connection is destroyed
   | 'slow' // answers after `delayMs`
+  | 'timeout' // the request is handled (a create creates!), no answer for `delayMs`, then the connection is dropped
   | 'malformed'; // 200 with a body that is not JSON (after handling: a create creates)
 
 export type Fault = {
@@ -52,6 +53,130 @@ export type DownloadCut = {
   times?: number;
 };
 
+/**
+ * Fault-injection mode ("chaos"): a seeded share of requests gets a random fault, the way a flaky
+ * provider and network behave. One `Chaos` can drive several fakes (startAllFakes().chaos()), so a
+ * seed reproduces the whole mix. Kinds are drawn from a shuffled bag per request class (every kind
+ * comes up once before any comes up twice), so even a short run covers all of them. The interleaving
+ * of concurrent requests still varies from run to run: the seed fixes the mix, not the order.
+ */
+export type ChaosKind =
+  | Exclude<FaultKind, 'reset-after'>
+  /** Creates only: the render is created, then the connection is destroyed before the answer. */
+  | 'reset-after'
+  /** Creates only: the render is created and later ends failed/rejected, through the fake's own control. */
+  | 'reject'
+  /** Downloads: part of the bytes, then the connection is cut. */
+  | 'cut'
+  /** Signed output URLs: issued already expired (the provider's link outlived its TTL). */
+  | 'expired';
+
+export type ChaosClass = 'request' | 'create' | 'download' | 'url';
+
+/** The kinds each class of request can get. */
+export const CHAOS_KINDS: Readonly<Record<ChaosClass, readonly ChaosKind[]>> = {
+  request: ['429', '429-date', '500', '502', '503', 'reset', 'slow', 'timeout', 'malformed'],
+  create: ['429', '429-date', '500', '502', '503', 'reset', 'reset-after', 'slow', 'timeout', 'malformed', 'reject'],
+  download: ['cut', '503', 'reset'],
+  url: ['expired'],
+};
+
+/** Kinds only some classes can get: they lead the first bag of their class, so a short run covers them. */
+const CHAOS_FIRST: Readonly<Partial<Record<ChaosClass, readonly ChaosKind[]>>> = { create: ['reset-after', 'reject'], download: ['cut'] };
+
+export type ChaosOptions = {
+  seed: number;
+  /** Share of requests (and of signed URLs) that get a fault. Default 0.2. */
+  rate?: number;
+  /** Retry-After sent with 429 and 503, in seconds. Default 1. */
+  retryAfterSec?: number;
+  /** How long a `slow` answer waits, in real ms. Default 300. */
+  slowMs?: number;
+  /** How long a `timeout` holds the connection before dropping it, in real ms. Default 1500. */
+  timeoutMs?: number;
+  /** Kinds never to inject. */
+  exclude?: readonly ChaosKind[];
+};
+
+export type ChaosEvent = { server: string; kind: ChaosKind; method: string; path: string; at: number };
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Chaos {
+  readonly rand: () => number;
+  /** Every fault actually injected, in order. */
+  readonly injected: ChaosEvent[] = [];
+  private readonly bags = new Map<ChaosClass, ChaosKind[]>();
+  private enabled = true;
+
+  constructor(readonly options: ChaosOptions) {
+    this.rand = seededRandom(options.seed);
+  }
+
+  get rate(): number {
+    return this.options.rate ?? 0.2;
+  }
+
+  /** Stops injecting (requests after this are served normally). */
+  stop(): void {
+    this.enabled = false;
+  }
+
+  get active(): boolean {
+    return this.enabled;
+  }
+
+  /** The fault for one request of `cls`, or undefined (most requests). */
+  draw(cls: ChaosClass): ChaosKind | undefined {
+    if (!this.enabled || this.rand() >= this.rate) return undefined;
+    const kinds = CHAOS_KINDS[cls].filter((k) => !(this.options.exclude ?? []).includes(k));
+    if (!kinds.length) return undefined;
+    let bag = this.bags.get(cls);
+    if (!bag?.length) {
+      const first = this.bags.has(cls) ? [] : (CHAOS_FIRST[cls] ?? []).filter((k) => kinds.includes(k));
+      bag = kinds.filter((k) => !first.includes(k));
+      for (let i = bag.length - 1; i > 0; i--) {
+        const j = Math.floor(this.rand() * (i + 1));
+        [bag[i], bag[j]] = [bag[j]!, bag[i]!];
+      }
+      // Drawn from the end: the leading kinds come first.
+      bag.push(...[...first].reverse());
+      this.bags.set(cls, bag);
+    }
+    return bag.pop();
+  }
+
+  note(server: string, kind: ChaosKind, method: string, p: string): void {
+    this.injected.push({ server, kind, method, path: p, at: Date.now() });
+  }
+
+  /** How many faults of each kind were injected. */
+  counts(): Partial<Record<ChaosKind, number>> {
+    const out: Partial<Record<ChaosKind, number>> = {};
+    for (const e of this.injected) out[e.kind] = (out[e.kind] ?? 0) + 1;
+    return out;
+  }
+}
+
+/** How one fake takes part in a Chaos run. */
+export type ChaosBinding = {
+  chaos: Chaos;
+  /** Requests that create a render (they can also get reset-after and reject). */
+  creates: readonly Readonly<{ method: string; path: RegExp }>[];
+  /** Makes the next created render end failed/rejected at the provider (the fake's own control). */
+  reject?: () => void;
+};
+
 export type RequestLogEntry = {
   at: number;
   method: string;
@@ -63,7 +188,7 @@ export type RequestLogEntry = {
   /** Multipart file fields: name → { filename, size, mimeType }. */
   files: Record<string, { filename: string; size: number; mimeType: string }>;
   status?: number;
-  fault?: FaultKind;
+  fault?: FaultKind | ChaosKind;
   /** A file download cut by `cutDownload`: the bytes that were sent before the cut. */
   cutAtBytes?: number;
 };
@@ -145,6 +270,7 @@ export class FakeServer {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly secret = randomBytes(16).toString('hex');
+  private chaosBinding: ChaosBinding | null = null;
   url = '';
 
   constructor(
@@ -213,6 +339,15 @@ export class FakeServer {
     this.cuts.push({ times: 1, ...cut });
   }
 
+  /** Turns the fault-injection mode on (see Chaos) or off (null). Faults given to `inject` still come first. */
+  setChaos(binding: ChaosBinding | null): void {
+    this.chaosBinding = binding;
+  }
+
+  get chaos(): Chaos | null {
+    return this.chaosBinding?.chaos ?? null;
+  }
+
   /** Requests matching method and path (string = exact, RegExp = test). */
   requests(method: string, p: string | RegExp): RequestLogEntry[] {
     return this.log.filter((e) => e.method === method && (typeof p === 'string' ? e.path === p : p.test(e.path)));
@@ -235,6 +370,11 @@ export class FakeServer {
   }
 
   signedUrl(key: string, ttlMs = this.opts.urlTtlMs): string {
+    const chaos = this.chaosBinding?.chaos;
+    if (chaos?.draw('url') === 'expired') {
+      chaos.note(this.name, 'expired', 'URL', `/_files/${key}`);
+      ttlMs = -1;
+    }
     const exp = this.now() + ttlMs;
     const sig = this.sign(`${key}:${exp}`);
     return `${this.url}/_files/${encodeURIComponent(key)}?X-Amz-Expires=${Math.round(ttlMs / 1000)}&exp=${exp}&sig=${sig}`;
@@ -249,7 +389,7 @@ export class FakeServer {
     return { status: 403, text: `<Error><Code>AccessDenied</Code><Message>bad signature for ${req.params.key}</Message></Error>` };
   }
 
-  private streamFile(req: IncomingMessage, res: ServerResponse, key: string, query: URLSearchParams, entry: RequestLogEntry): boolean {
+  private streamFile(req: IncomingMessage, res: ServerResponse, key: string, query: URLSearchParams, entry: RequestLogEntry, forcedCut?: DownloadCut): boolean {
     const exp = Number(query.get('exp'));
     const sig = query.get('sig') ?? '';
     if (sig !== this.sign(`${key}:${exp}`)) return false;
@@ -266,9 +406,9 @@ export class FakeServer {
       res.end('<Error><Code>NoSuchKey</Code></Error>');
       return true;
     }
-    const i = this.cuts.findIndex((c) => (!c.key || c.key.test(key)) && (c.times ?? 1) > 0);
-    const cut = i >= 0 ? this.cuts[i]! : undefined;
-    if (cut) {
+    const i = forcedCut ? -1 : this.cuts.findIndex((c) => (!c.key || c.key.test(key)) && (c.times ?? 1) > 0);
+    const cut = forcedCut ?? (i >= 0 ? this.cuts[i]! : undefined);
+    if (cut && !forcedCut) {
       cut.times = (cut.times ?? 1) - 1;
       if (cut.times <= 0) this.cuts.splice(i, 1);
     }
@@ -285,6 +425,30 @@ export class FakeServer {
     return f;
   }
 
+  /** The chaos fault for one API request, as a Fault (undefined for most requests). */
+  private chaosFault(method: string, p: string, entry: RequestLogEntry): Fault | undefined {
+    const b = this.chaosBinding;
+    if (!b) return undefined;
+    const isCreate = b.creates.some((c) => c.method === method && c.path.test(p));
+    const kind = b.chaos.draw(isCreate ? 'create' : 'request');
+    if (!kind) return undefined;
+    // "malformed JSON" is noted once it is applied (only JSON answers can be malformed).
+    if (kind !== 'malformed') b.chaos.note(this.name, kind, method, p);
+    if (kind === 'reject') {
+      // Not an HTTP fault: the render is created and later fails at the provider, with its reason.
+      b.reject?.();
+      entry.fault = 'reject';
+      return undefined;
+    }
+    const o = b.chaos.options;
+    if (kind === 'cut' || kind === 'expired') return undefined;
+    return {
+      kind,
+      retryAfterSec: o.retryAfterSec ?? 1,
+      delayMs: kind === 'timeout' ? (o.timeoutMs ?? 1500) : (o.slowMs ?? 300),
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
@@ -292,7 +456,23 @@ export class FakeServer {
       const key = decodeURIComponent(u.pathname.slice('/_files/'.length));
       const entry: RequestLogEntry = { at: this.now(), method, path: u.pathname, query: Object.fromEntries(u.searchParams), headers: plainHeaders(req.headers), body: null, files: {} };
       this.log.push(entry);
-      if (this.streamFile(req, res, key, u.searchParams, entry)) return;
+      const chaos = this.chaosBinding?.chaos;
+      const kind = chaos?.draw('download');
+      if (chaos && kind) {
+        chaos.note(this.name, kind, method, u.pathname);
+        entry.fault = kind;
+        if (kind === 'reset') {
+          req.socket.destroy();
+          return;
+        }
+        if (kind === '503') {
+          entry.status = 503;
+          res.writeHead(503, { 'content-type': 'application/xml', 'retry-after': String(chaos.options.retryAfterSec ?? 1) });
+          res.end('<Error><Code>SlowDown</Code><Message>injected 503</Message></Error>');
+          return;
+        }
+      }
+      if (this.streamFile(req, res, key, u.searchParams, entry, kind === 'cut' ? { fraction: 0.1 + 0.8 * (chaos?.rand() ?? 0.5) } : undefined)) return;
     }
     let parsed: { json: unknown; fields: Record<string, string>; files: FakeRequest['files'] };
     try {
@@ -312,7 +492,8 @@ export class FakeServer {
       files: Object.fromEntries(Object.entries(parsed.files).map(([k, f]) => [k, { filename: f.filename, size: f.size, mimeType: f.mimeType }])),
     };
     this.log.push(entry);
-    const fault = this.takeFault(method, u.pathname);
+    const injected = this.takeFault(method, u.pathname);
+    const fault = injected ?? this.chaosFault(method, u.pathname, entry);
     if (fault) entry.fault = fault.kind;
     if (fault && (fault.kind === 'reset' || fault.kind.startsWith('429') || /^5\d\d$/.test(fault.kind))) {
       if (fault.kind === 'reset') {
@@ -350,9 +531,18 @@ export class FakeServer {
       req.socket.destroy();
       return;
     }
+    if (fault?.kind === 'timeout') {
+      // No answer: the client sees what its own timeout would give it (sent, never answered), compressed.
+      const t = setTimeout(() => req.socket.destroy(), fault.delayMs ?? 1500);
+      req.socket.once('close', () => clearTimeout(t));
+      return;
+    }
     const status = reply.status ?? 200;
     entry.status = status;
-    if (fault?.kind === 'malformed') {
+    if (fault?.kind === 'malformed' && !injected && reply.json === undefined) {
+      entry.fault = undefined;
+    } else if (fault?.kind === 'malformed') {
+      if (!injected) this.chaosBinding?.chaos.note(this.name, 'malformed', method, u.pathname);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end('{"id": 12, "status": "PEND');
       return;
@@ -434,6 +624,8 @@ async function readBody(req: IncomingMessage): Promise<{ json: unknown; fields: 
       const fields: Record<string, string> = {};
       const files: FakeRequest['files'] = {};
       const bb = Busboy({ headers: req.headers, limits: { fileSize: 6 * 1024 ** 3 } });
+      // A file part can end after busboy's 'close': wait for every one, or a request reads as missing a file.
+      const ended: Promise<void>[] = [];
       bb.on('field', (name, value) => {
         fields[name] = value;
       });
@@ -445,11 +637,17 @@ async function readBody(req: IncomingMessage): Promise<{ json: unknown; fields: 
           if (size < 65536) chunks.push(c);
           size += c.length;
         });
-        stream.on('end', () => {
-          files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, size, bytes: Buffer.concat(chunks) };
-        });
+        ended.push(
+          new Promise<void>((done) =>
+            stream.on('end', () => {
+              // Exactly the first 64 KiB: how the bytes were chunked in transit must not change what is kept.
+              files[name] = { filename: info.filename ?? '', mimeType: info.mimeType, size, bytes: Buffer.concat(chunks).subarray(0, 65536) };
+              done();
+            }),
+          ),
+        );
       });
-      bb.on('close', () => resolve({ json: undefined, fields, files }));
+      bb.on('close', () => void Promise.all(ended).then(() => resolve({ json: undefined, fields, files })));
       bb.on('error', reject);
       req.pipe(bb);
     });

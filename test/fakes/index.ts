@@ -1,6 +1,6 @@
 import type { ProviderId } from '../../shared/providers';
 import { startAisaFake } from './aisa';
-import type { FakeOptions } from './base';
+import { Chaos, type ChaosOptions, type FakeOptions } from './base';
 import { startCreatifyFake } from './creatify';
 import { startOsharaFake } from './oshara';
 import { startS3Fake } from './s3';
@@ -47,6 +47,9 @@ export async function startAllFakes(opts: FakeOptions = {}) {
     TALKBATCH_ASSET_HOST_SECRET_ACCESS_KEY: 'demo-secret-key',
   };
   const assetHost = { endpoint: s3.url, region: 'auto', bucket: s3.bucket, prefix: 'talkbatch/', pathStyle: true };
+  let rejections = 0;
+  /** A distinct reason per injected rejection, so each failed job can be matched to the provider's words. */
+  const reason = (provider: string) => `Chaos rejection #${++rejections} at ${provider}: the face could not be tracked`;
   return {
     oshara,
     techforge,
@@ -66,6 +69,24 @@ export async function startAllFakes(opts: FakeOptions = {}) {
       else if (provider === 'aisa') aisa.failNext('video_generation_failed', msg);
       else if (provider === 'sync') sync.failNext('generation_pipeline_failed', msg);
       else if (provider === 'creatify') creatify.failNext(msg);
+    },
+    /**
+     * Fault-injection mode on every provider fake at once (one seeded Chaos drives them all; the S3 asset
+     * host stays reliable: it is the user's own bucket). Returns the Chaos, whose `injected` log tells what
+     * happened; `stop()` ends it.
+     */
+    chaos(options: ChaosOptions): Chaos {
+      const chaos = new Chaos(options);
+      oshara.server.setChaos({ chaos, creates: [{ method: 'POST', path: /^\/api\/(video-jobs|video-only)\/$/ }], reject: () => oshara.failNext(reason('oshara')) });
+      techforge.server.setChaos({ chaos, creates: [{ method: 'POST', path: /^\/jobs\/v2$/ }], reject: () => techforge.failNextJob(reason('techforge')) });
+      aisa.server.setChaos({ chaos, creates: [{ method: 'POST', path: /^\/v1\/videos$/ }], reject: () => aisa.failNext('moderation_blocked', reason('aisa')) });
+      sync.server.setChaos({ chaos, creates: [{ method: 'POST', path: /^\/v2\/generate$/ }], reject: () => sync.rejectNext('generation_unsupported_media', reason('sync')) });
+      creatify.server.setChaos({
+        chaos,
+        creates: [{ method: 'POST', path: /^\/api\/(aurora|lipsyncs|custom_template_jobs\/preview)\/$/ }],
+        reject: () => creatify.rejectNext(reason('creatify')),
+      });
+      return chaos;
     },
     close: async () => {
       await Promise.all([oshara.close(), techforge.close(), aisa.close(), sync.close(), creatify.close(), s3.close()]);

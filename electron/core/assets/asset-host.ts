@@ -6,6 +6,7 @@ import { ProviderError } from '../providers/http';
 import type { Vault } from '../secrets/vault';
 import { ASSET_HOST } from '../secrets/vault';
 import type { AssetStore } from './store';
+import { bestEffortWrite } from '../storage';
 
 /**
  * Public URLs for local files, for the providers that only take URLs (TechForge, Creatify). Files go
@@ -84,7 +85,8 @@ export class AssetHost {
       });
     }
     const publicUrl = cfg.publicBaseUrl ? `${cfg.publicBaseUrl.replace(/\/+$/, '')}/${key}` : url;
-    this.repo.rememberUpload(assetId, target, publicUrl);
+    // Remembering saves a later upload; a full disk must not fail the job the upload was for.
+    bestEffortWrite(() => this.repo.rememberUpload(assetId, target, publicUrl));
     return publicUrl;
   }
 }

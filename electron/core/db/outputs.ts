@@ -69,6 +69,18 @@ export class OutputRepo {
       .run(o.id, o.jobId, o.file, o.thumbnail, o.sidecar, o.sha256, o.size, o.durationSec, o.createdAt);
   }
 
+  /**
+   * Inserts, then runs `then` (e.g. the job's completion) in the same transaction. An earlier entry of the
+   * same job for the same file (an attempt whose completion was never recorded) is replaced, not doubled.
+   */
+  insertThen(o: Parameters<OutputRepo['insert']>[0], then?: () => void): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM outputs WHERE job_id = ? AND file = ?').run(o.jobId, o.file);
+      this.insert(o);
+      then?.();
+    })();
+  }
+
   get(id: string): OutputRecord | undefined {
     const r = this.db.prepare(`${SELECT} WHERE o.id = ?`).get(id) as Row | undefined;
     return r ? toRecord(r) : undefined;

@@ -11,11 +11,30 @@ import type { BatchRepo } from '../db/batches';
 import type { JobInternal, JobRepo } from '../db/jobs';
 import type { OutputRepo } from '../db/outputs';
 import { ffmpegPath } from '../media/binaries';
+import { asStorageError } from '../storage';
 import { probe } from '../media/probe';
 import type { DownloadSpec } from '../providers/types';
 import { downloadTo } from './download';
 
 const run = promisify(execFile);
+
+/** Whether a file-system error (or its cause) concerns `dir`: its path is inside, or it is the disk itself. */
+function isAbout(e: unknown, dir: string): boolean {
+  let cur: unknown = e;
+  for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
+    const c = cur as { syscall?: unknown; path?: unknown; code?: unknown; cause?: unknown };
+    if (typeof c.syscall === 'string') {
+      if (typeof c.path === 'string') {
+        const rel = path.relative(path.resolve(dir), path.resolve(c.path));
+        return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+      }
+      // A write or fsync has no path: only the library is written here, so a disk-level failure is its.
+      return c.code === 'ENOSPC' || c.code === 'EDQUOT' || c.code === 'EROFS' || c.code === 'EIO';
+    }
+    cur = c.cause;
+  }
+  return false;
+}
 
 /**
  * The local library: <library>/<batch name>/<file name template>.mp4 with a thumbnail and a JSON
@@ -83,8 +102,25 @@ export class Library {
     return n;
   }
 
-  /** Downloads (resuming any earlier part), verifies, and moves the finished video into the library. */
-  async store(job: JobInternal, spec: DownloadSpec, signal?: AbortSignal): Promise<OutputRecord> {
+  /**
+   * Downloads (resuming any earlier part), verifies, and moves the finished video into the library.
+   * `complete` runs in the same transaction as the library entry is recorded (the job's completion),
+   * so a crash can never leave a finished job without its entry, or one job with two entries.
+   * A file system that cannot take the video (full, read-only, a file where the folder should be)
+   * throws a StorageError naming the folder: not the provider's fault, fixed by the user.
+   */
+  async store(job: JobInternal, spec: DownloadSpec, signal?: AbortSignal, complete?: (out: OutputRecord) => void): Promise<OutputRecord> {
+    const dir = this.dir;
+    try {
+      return await this.storeIn(job, spec, signal, complete);
+    } catch (e) {
+      // Only errors about the library's own files: a local render that is missing is not the library's problem.
+      const se = isAbout(e, dir) ? asStorageError(e, `the library folder ${dir}`) : null;
+      throw se ?? e;
+    }
+  }
+
+  private async storeIn(job: JobInternal, spec: DownloadSpec, signal: AbortSignal | undefined, complete: ((out: OutputRecord) => void) | undefined): Promise<OutputRecord> {
     const part = this.partPath(job.id);
     const got = await downloadTo(spec, part, signal ? { signal } : {});
     // Make sure the bytes are on disk before the name appears.
@@ -119,24 +155,30 @@ export class Library {
     }
     const thumb = await this.makeThumbnail(spec, part, `${part}.thumb`).catch(() => null);
     const sidecar = this.sidecar(job, batch?.name ?? batchName, got.sha256, got.size);
-    await writeFile(`${sidecarPath}.tmp`, JSON.stringify(sidecar, null, 2));
+    // Half-written files stay in .partial (cleaned after a crash); the sidecar, which marks the name as
+    // this job's, is in place before the video, so a crash between the two reuses the same name.
+    const sidecarTmp = path.join(this.partialDir(), `${job.id}.json.tmp`);
+    await writeFile(sidecarTmp, JSON.stringify(sidecar, null, 2));
 
     if (thumb) await rename(thumb, thumbPath);
+    await rename(sidecarTmp, sidecarPath);
     await rename(part, videoPath);
-    await rename(`${sidecarPath}.tmp`, sidecarPath);
 
     const id = randomUUID();
-    this.deps.outputs.insert({
-      id,
-      jobId: job.id,
-      file: path.relative(this.dir, videoPath),
-      thumbnail: thumb ? path.relative(this.dir, thumbPath) : null,
-      sidecar: path.relative(this.dir, sidecarPath),
-      sha256: got.sha256,
-      size: got.size,
-      durationSec,
-      createdAt: this.now(),
-    });
+    this.deps.outputs.insertThen(
+      {
+        id,
+        jobId: job.id,
+        file: path.relative(this.dir, videoPath),
+        thumbnail: thumb ? path.relative(this.dir, thumbPath) : null,
+        sidecar: path.relative(this.dir, sidecarPath),
+        sha256: got.sha256,
+        size: got.size,
+        durationSec,
+        createdAt: this.now(),
+      },
+      complete ? () => complete(this.deps.outputs.get(id)!) : undefined,
+    );
     return this.deps.outputs.get(id)!;
   }
 

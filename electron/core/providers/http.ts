@@ -98,6 +98,12 @@ export interface HttpClientOptions {
   dispatcher?: Dispatcher;
   defaultTimeoutMs?: number;
   now?: () => number;
+  /**
+   * Called just before a request that is not idempotent (a create) leaves this machine; if it throws,
+   * nothing is sent. The engine writes down "sent" here, so after a crash it knows a job whose request
+   * never left can simply be sent, with no lookup and no decision.
+   */
+  beforeSend?: (request: Readonly<{ method: string; url: string }>) => void;
   /** Called once per request with method, URL (no query secrets) and status: the request log. */
   onRequest?: (entry: Readonly<{ method: string; url: string; status: number | null; ms: number; requestId?: string }>) => void;
   signal?: AbortSignal;
@@ -151,6 +157,7 @@ export class HttpClient {
     const signals = [AbortSignal.timeout(timeoutMs), ...(this.opts.signal ? [this.opts.signal] : [])];
     const started = Date.now();
     let status: number | null = null;
+    if (!idempotent) this.opts.beforeSend?.({ method: req.method, url: redactUrl(url) });
     try {
       const res = await request(url, {
         method: req.method,
@@ -169,7 +176,7 @@ export class HttpClient {
       const okStatuses = req.okStatuses;
       const isOk = okStatuses ? okStatuses.includes(status) : status >= 200 && status < 300;
       if (isOk) return { status, headers: flatHeaders, text, requestId };
-      throw this.httpError(status, flatHeaders, text, idempotent, requestId);
+      throw this.httpError(status, flatHeaders, text, idempotent, requestId, headers);
     } catch (e) {
       if (e instanceof ProviderError) throw e;
       if (status === null) this.opts.onRequest?.({ method: req.method, url: redactUrl(url), status: null, ms: Date.now() - started });
@@ -211,7 +218,18 @@ export class HttpClient {
     return undefined;
   }
 
-  private httpError(status: number, headers: Readonly<Record<string, string>>, text: string, idempotent: boolean, requestId: string | undefined): ProviderError {
+  private httpError(
+    status: number,
+    headers: Readonly<Record<string, string>>,
+    text: string,
+    idempotent: boolean,
+    requestId: string | undefined,
+    sent: Readonly<Record<string, string>>,
+  ): ProviderError {
+    // Some APIs quote the key they were given ("Incorrect API key provided: sk-…"). The body is cleaned
+    // before anyone reads it (adapters read error bodies too): a provider's words are kept, a credential
+    // we sent is not (it would reach the job's timeline, the UI and exports).
+    text = withoutSentSecrets(text, sent);
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
@@ -219,7 +237,7 @@ export class HttpClient {
       parsed = undefined;
     }
     const read = this.opts.readError?.(status, parsed, text) ?? defaultReadError(status, parsed, text);
-    const message = read.message || `HTTP ${status}`;
+    const message = withoutSentSecrets(read.message || `HTTP ${status}`, sent);
     const base = { status, ...(read.code ? { code: read.code } : {}), ...(requestId ? { requestId } : {}) };
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(headers['retry-after'], this.opts.now?.() ?? Date.now());
@@ -236,6 +254,18 @@ export class HttpClient {
     }
     return new ProviderError('permanent', message, base);
   }
+}
+
+/** Credentials among the headers a request sent: auth, key, token, secret and cookie values (each word of 8+ characters). */
+function withoutSentSecrets(message: string, sent: Readonly<Record<string, string>>): string {
+  let out = message;
+  for (const [name, value] of Object.entries(sent)) {
+    if (!/auth|key|token|secret|cookie|session|signature/i.test(name)) continue;
+    for (const part of [value, ...value.split(/[\s,;=]+/)].filter((p) => p.length >= 8).sort((a, b) => b.length - a.length)) {
+      if (out.includes(part)) out = out.split(part).join('[redacted]');
+    }
+  }
+  return out;
 }
 
 /** Reads the common error shapes: {error:{message,code}}, {message, errorCode}, {detail}, {error:"…"}, DRF field errors. */
