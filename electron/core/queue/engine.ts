@@ -220,7 +220,15 @@ export class Engine {
 
   private scheduleNext(now: number): void {
     const { jobs } = this.d;
-    const candidates: (number | null)[] = [jobs.nextDueAt('running'), jobs.nextDueAt('submit_unknown')];
+    const candidates: (number | null)[] = [jobs.nextDueAt('submit_unknown')];
+    // Polls wait for their provider's next free request slot as well as for their own time.
+    for (const [provider] of this.d.adapters) {
+      const t = jobs.nextDueAt('running', provider);
+      if (t !== null) {
+        const pool = this.pool(provider);
+        candidates.push(Math.max(t, pool.nextRequestAt, pool.backoffUntil));
+      }
+    }
     if (this.downloadsActive < this.maxDownloads) candidates.push(jobs.nextDueAt('downloading'));
     if (!this.d.queuePaused()) {
       const active = jobs.activeByProvider();
@@ -611,37 +619,26 @@ export class Engine {
 
   // ---------------------------------------------------------------- poll
 
+  /**
+   * Polls what the providers' free request slots can send now, and loads nothing else: a provider at
+   * its request rate keeps its due jobs where they are, and the scheduler wakes at its next slot
+   * (loading and postponing every due job on every tick was most of the idle engine's CPU; bench/).
+   */
   private startPolls(now: number): void {
-    const due = this.d.jobs.due('running', now, 2_000);
-    if (!due.length) return;
-    const byProvider = new Map<ProviderId, JobInternal[]>();
-    for (const j of due) byProvider.set(j.provider, [...(byProvider.get(j.provider) ?? []), j]);
-    for (const [provider, list] of byProvider) {
-      const adapter = this.d.adapters.get(provider);
-      if (!adapter) continue;
+    for (const [provider, adapter] of this.d.adapters) {
+      const pool = this.pool(provider);
+      if (Math.max(pool.nextRequestAt, pool.backoffUntil) > now + 5) continue;
+      if (this.d.jobs.nextDueAt('running', provider) === null) continue;
       const spec = adapter.describe();
       const batchable = spec.capabilities.includes('list_polling');
-      // Jobs due soon ride along with a list request that is being made anyway.
-      let jobs = list;
-      if (batchable) {
-        // The horizon is provider time like every wait the engine chooses (scaled on compressed time).
-        const soon = this.d.jobs.due('running', now + this.wait(Math.min(15_000, spec.pollCapSec * 250)), POLL_CHUNK * 4, provider);
-        const ids = new Set(list.map((j) => j.id));
-        jobs = [...list, ...soon.filter((j) => !ids.has(j.id))];
-      }
-      const chunks = batchable ? chunk(jobs, POLL_CHUNK) : jobs.map((j) => [j]);
-      for (let i = 0; i < chunks.length; i++) {
-        const c = chunks[i]!;
-        const at = this.requestSlot(provider, now);
-        if (at > now) {
-          // Over the provider's request rate: everything left waits for the next free slot, postponed
-          // in one transaction (one write per job per tick made the idle engine busy; see bench/).
-          this.d.jobs.setNextAction(
-            chunks.slice(i).flatMap((x) => x.map((j) => j.id)),
-            at,
-          );
-          break;
-        }
+      // Jobs due soon ride along with a list request that is being made anyway (the horizon is
+      // provider time like every wait the engine chooses, scaled on compressed time).
+      const horizon = batchable ? now + this.wait(Math.min(15_000, spec.pollCapSec * 250)) : now;
+      for (;;) {
+        const c = this.d.jobs.due('running', horizon, batchable ? POLL_CHUNK : 1, provider);
+        // due() is ordered by next action: if the first is not due yet, nothing is.
+        if (!c.length || (c[0]!.nextActionAt ?? Infinity) > now) break;
+        if (this.requestSlot(provider, now) > now) break;
         this.d.jobs.setNextAction(
           c.map((j) => j.id),
           null,
@@ -1083,12 +1080,6 @@ function asProviderError(e: unknown, name: string): ProviderError {
 
 function kindWords(kind: ProviderError['kind']): string {
   return kind === 'rate_limit' ? 'Rate limited' : kind === 'concurrency_limit' ? 'Too many jobs running at the provider' : 'Temporary problem';
-}
-
-function chunk<T>(xs: readonly T[], n: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
 }
 
 export function fmtMoney(m: Money): string {
