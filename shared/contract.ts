@@ -165,6 +165,8 @@ export const contract = {
       statuses: z.array(z.enum(JOB_STATUSES)).optional(),
       limit: z.int().min(1).max(100_000).optional(),
       offset: z.int().min(0).optional(),
+      /** Newest batches first (the queue's first page); default oldest first. */
+      newestFirst: z.boolean().optional(),
     }),
   ),
   'jobs:get': channel<Readonly<{ job: JobRecord; events: readonly JobEvent[]; output: OutputRecord | null }>>()(z.object({ id: z.string().min(1) })),

@@ -139,9 +139,9 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       return null;
     },
 
-    'jobs:list': ({ batchId, statuses, limit, offset }) => {
+    'jobs:list': ({ batchId, statuses, limit, offset, newestFirst }) => {
       const filter = { ...(batchId ? { batchId } : {}), ...(statuses ? { statuses } : {}) };
-      return { jobs: jobs.list({ ...filter, limit: limit ?? 5000, offset: offset ?? 0 }).map(publicJob), total: jobs.count(filter) };
+      return { jobs: jobs.list({ ...filter, limit: limit ?? 5000, offset: offset ?? 0, newestFirst: newestFirst ?? false }).map(publicJob), total: jobs.count(filter) };
     },
     'jobs:get': ({ id }) => {
       const job = jobs.get(id);

@@ -36,6 +36,9 @@ type Actions = {
   refreshProviders(): Promise<void>;
   refreshSettings(): Promise<void>;
   refreshJobs(): Promise<void>;
+  /** Loads the job list once: the newest page first, so the queue shows at once, then the rest. */
+  ensureJobs(): void;
+  mergeJobs(list: readonly JobRecord[], complete: boolean): void;
 };
 
 export const transport: Transport = createTransport();
@@ -59,6 +62,7 @@ export function describeError(e: ErrorInfo): string {
 }
 
 let noticeSeq = 0;
+let jobsRequested = false;
 
 export const useStore = create<State & Actions>((set, get) => ({
   ready: false,
@@ -78,23 +82,51 @@ export const useStore = create<State & Actions>((set, get) => ({
   selectedJob: null,
 
   async init() {
+    // Pushed events are applied once per animation frame: a busy queue sends several event kinds
+    // per burst, and one store update per frame means one render per frame.
+    let pendingJobs: JobRecord[] = [];
+    let pendingBatches: BatchSummary[] = [];
+    let pendingQueue: QueueState | null = null;
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      const patch: Partial<State> = {};
+      if (pendingJobs.length) {
+        const next = new Map(get().jobs);
+        for (const j of pendingJobs) next.set(j.id, j);
+        patch.jobs = next;
+        patch.jobsVersion = get().jobsVersion + 1;
+      }
+      if (pendingBatches.length) {
+        const byId = new Map(get().batches.map((b) => [b.id, b]));
+        for (const b of pendingBatches) byId.set(b.id, b);
+        patch.batches = [...byId.values()].sort((a, b) => b.createdAt - a.createdAt);
+      }
+      if (pendingQueue) patch.queue = pendingQueue;
+      pendingJobs = [];
+      pendingBatches = [];
+      pendingQueue = null;
+      set(patch);
+    };
+    const later = () => {
+      if (scheduled) return;
+      scheduled = true;
+      if (typeof requestAnimationFrame === 'function' && document.visibilityState === 'visible') requestAnimationFrame(flush);
+      else setTimeout(flush, 50);
+    };
     transport.subscribe((name: EventName, payload: unknown) => {
       switch (name) {
-        case 'jobs:changed': {
-          const next = new Map(get().jobs);
-          for (const j of (payload as { jobs: JobRecord[] }).jobs) next.set(j.id, j);
-          set({ jobs: next, jobsVersion: get().jobsVersion + 1 });
+        case 'jobs:changed':
+          pendingJobs.push(...(payload as { jobs: JobRecord[] }).jobs);
+          later();
           break;
-        }
-        case 'batches:changed': {
-          const incoming = (payload as { batches: BatchSummary[] }).batches;
-          const byId = new Map(get().batches.map((b) => [b.id, b]));
-          for (const b of incoming) byId.set(b.id, b);
-          set({ batches: [...byId.values()].sort((a, b) => b.createdAt - a.createdAt) });
+        case 'batches:changed':
+          pendingBatches.push(...(payload as { batches: BatchSummary[] }).batches);
+          later();
           break;
-        }
         case 'queue:changed':
-          set({ queue: payload as QueueState });
+          pendingQueue = payload as QueueState;
+          later();
           break;
         case 'library:changed':
           set({ libraryVersion: get().libraryVersion + 1 });
@@ -113,8 +145,7 @@ export const useStore = create<State & Actions>((set, get) => ({
     set({ info, queue: queue ?? get().queue, batches: batches ?? [] });
     const hash = window.location.hash.slice(1) as Route;
     if (['compose', 'queue', 'library', 'settings'].includes(hash)) set({ route: hash });
-    // Thousands of jobs take a moment to load: show the app first, the queue fills in when they arrive.
-    void get().refreshJobs();
+    // Jobs load when the queue is first shown (ensureJobs): the other screens never wait for them.
     await Promise.all([get().refreshProviders(), get().refreshSettings()]);
     set({ ready: true });
   },
@@ -142,11 +173,22 @@ export const useStore = create<State & Actions>((set, get) => ({
     if (s) set({ settings: s.settings, vault: s.vault });
   },
   async refreshJobs() {
-    const res = await call('jobs:list', { limit: 100_000 });
-    if (!res) return;
+    const first = await call('jobs:list', { limit: 400, newestFirst: true });
+    if (first) get().mergeJobs(first.jobs, first.jobs.length >= first.total);
+    if (first && first.jobs.length < first.total) {
+      const all = await call('jobs:list', { limit: 100_000 });
+      if (all) get().mergeJobs(all.jobs, true);
+    }
+  },
+  ensureJobs() {
+    if (jobsRequested) return;
+    jobsRequested = true;
+    void get().refreshJobs();
+  },
+  mergeJobs(list, complete) {
     // Events that arrived while the list loaded are newer than the list: keep them.
-    const merged = new Map(res.jobs.map((j) => [j.id, j]));
-    for (const [id, j] of get().jobs) if ((merged.get(id)?.updatedAt ?? 0) <= j.updatedAt) merged.set(id, j);
-    set({ jobs: merged, jobsVersion: get().jobsVersion + 1, jobsLoaded: true });
+    const merged = new Map(get().jobs);
+    for (const j of list) if ((merged.get(j.id)?.updatedAt ?? -1) <= j.updatedAt) merged.set(j.id, j);
+    set({ jobs: merged, jobsVersion: get().jobsVersion + 1, ...(complete ? { jobsLoaded: true } : {}) });
   },
 }));

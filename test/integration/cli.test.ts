@@ -170,7 +170,7 @@ describe('talkbatch run --wait with the local renderer', () => {
     const csv = write('drafts.csv', GOOD_CSV);
     const r = await cli(['run', csv, '--wait', ...D()], { timeoutMs: 55_000 });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
-    expect(r.stdout).toMatch(/^Queued 2 job\(s\) as batch [0-9a-f-]{36} — estimated cost \$0\.00\./m);
+    expect(r.stdout).toMatch(/^Queued 2 job\(s\) as batch [0-9a-f-]{36} — estimated cost free\./m);
     expect(r.stdout).toMatch(/2\/2 done/);
     expect(r.stdout).toContain(`Library: ${path.join(dataDir, 'Library')}`);
 

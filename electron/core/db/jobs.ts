@@ -187,6 +187,7 @@ export type JobFilter = Readonly<{
   ids?: readonly string[];
   limit?: number;
   offset?: number;
+  newestFirst?: boolean;
 }>;
 
 export class JobRepo {
@@ -255,7 +256,7 @@ export class JobRepo {
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
     const rows = this.db
-      .prepare(`SELECT * FROM jobs ${where} ORDER BY created_at, batch_id, priority, row LIMIT ? OFFSET ?`)
+      .prepare(`SELECT * FROM jobs ${where} ORDER BY ${filter.newestFirst ? 'created_at DESC' : 'created_at'}, batch_id, priority, row LIMIT ? OFFSET ?`)
       .all(...params, limit, offset) as Row[];
     return rows.map(rowToJob);
   }
@@ -287,6 +288,19 @@ export class JobRepo {
             .prepare('SELECT * FROM jobs WHERE status = ? AND next_action_at IS NOT NULL AND next_action_at <= ? ORDER BY next_action_at, priority LIMIT ?')
             .all(status, now, limit)
     ) as Row[];
+    return rows.map(rowToJob);
+  }
+
+  /**
+   * A provider's jobs in `status` due by `until`, earliest next action first (what polling needs; the
+   * (status, provider, next_action_at) index serves both the filter and the order).
+   */
+  dueByTime(status: JobStatus, provider: ProviderId, until: number, limit: number): JobInternal[] {
+    const rows = this.db
+      .prepare(
+        'SELECT * FROM jobs WHERE status = ? AND provider = ? AND next_action_at IS NOT NULL AND next_action_at <= ? ORDER BY next_action_at LIMIT ?',
+      )
+      .all(status, provider, until, limit) as Row[];
     return rows.map(rowToJob);
   }
 

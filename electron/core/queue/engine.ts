@@ -78,6 +78,9 @@ export class Engine {
   private downloadsActive = 0;
   private readonly changedJobs = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private readonly changedBatches = new Set<string>();
+  private summaryTimer: NodeJS.Timeout | null = null;
+  private lastSummaryAt = 0;
   private readonly finishedNotified = new Map<string, string>();
   private readonly budgetNotified = new Set<string>();
   private readonly now: () => number;
@@ -119,8 +122,9 @@ export class Engine {
     this.timer = null;
     for (const a of this.downloadAborts.values()) a.abort();
     await Promise.allSettled([...this.inflight]);
-    this.flush();
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flush();
+    this.flushSummaries();
   }
 
   /** Aborts everything at once (process exit). */
@@ -635,8 +639,8 @@ export class Engine {
       // provider time like every wait the engine chooses, scaled on compressed time).
       const horizon = batchable ? now + this.wait(Math.min(15_000, spec.pollCapSec * 250)) : now;
       for (;;) {
-        const c = this.d.jobs.due('running', horizon, batchable ? POLL_CHUNK : 1, provider);
-        // due() is ordered by next action: if the first is not due yet, nothing is.
+        const c = this.d.jobs.dueByTime('running', provider, horizon, batchable ? POLL_CHUNK : 1);
+        // Ordered by next action: if the first is not due yet, nothing is.
         if (!c.length || (c[0]!.nextActionAt ?? Infinity) > now) break;
         if (this.requestSlot(provider, now) > now) break;
         this.d.jobs.setNextAction(
@@ -1032,7 +1036,11 @@ export class Engine {
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 100);
   }
 
-  /** Coalesces changes into one event per 100 ms: a busy queue never floods the renderer. */
+  /**
+   * Coalesces changes into one jobs:changed event per 100 ms: a busy queue never floods the renderer.
+   * Batch summaries and queue counts (aggregates over every job) follow at most once a second: with a
+   * thousand jobs in flight, recomputing them ten times a second was the idle engine's main cost.
+   */
   flush(): void {
     this.flushTimer = null;
     if (!this.changedJobs.size) return;
@@ -1041,7 +1049,19 @@ export class Engine {
     const changed = [];
     for (let i = 0; i < ids.length; i += 500) changed.push(...this.d.jobs.list({ ids: ids.slice(i, i + 500) }));
     this.d.emit('jobs:changed', { jobs: changed.map(publicJob) });
-    const batchIds = [...new Set(changed.map((j) => j.batchId))];
+    for (const j of changed) this.changedBatches.add(j.batchId);
+    const wait = this.lastSummaryAt + 1000 - Date.now();
+    if (wait <= 0) this.flushSummaries();
+    else this.summaryTimer ??= setTimeout(() => this.flushSummaries(), wait);
+  }
+
+  private flushSummaries(): void {
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
+    this.summaryTimer = null;
+    this.lastSummaryAt = Date.now();
+    if (!this.changedBatches.size) return;
+    const batchIds = [...this.changedBatches];
+    this.changedBatches.clear();
     const batches = this.d.batches.summaries(batchIds);
     this.d.emit('batches:changed', { batches });
     this.d.emit('queue:changed', { paused: this.d.queuePaused(), counts: this.d.jobs.countsByStatus() });

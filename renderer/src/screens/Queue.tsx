@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { JobAction } from '../../../shared/contract';
 import { STATUS_LABELS, type JobStatus } from '../../../shared/lifecycle';
 import type { JobRecord } from '../../../shared/model';
@@ -23,6 +23,8 @@ export function Queue() {
   const batches = useStore((s) => s.batches);
   const selectedJob = useStore((s) => s.selectedJob);
   const jobsLoaded = useStore((s) => s.jobsLoaded);
+  const ensureJobs = useStore((s) => s.ensureJobs);
+  useEffect(() => ensureJobs(), [ensureJobs]);
   const selectJob = useStore((s) => s.selectJob);
   const [batchId, setBatchId] = useState<string | null>(null);
   const [filter, setFilter] = useState('all');
