@@ -139,7 +139,7 @@ export const download: Figure = {
       return {
         rows,
         notes: [
-          `${reps} alternating run(s) each, medians. App: ${app.map((a) => `${fmtNum(a.ms / 1000, 2)} s`).join(', ')} (of which receiving the bytes ${app.map((a) => `${fmtNum(a.transferMs / 1000, 2)} s`).join(', ')}; the rest is the SHA-256 check, which reads the file again). curl: ${curl.map((c) => `${fmtNum(c.sec, 2)} s`).join(', ') || 'n/a'}.`,
+          `${reps} alternating run(s) each, medians. App: ${app.map((a) => `${fmtNum(a.ms / 1000, 2)} s`).join(', ')} (of which receiving the bytes ${app.map((a) => `${fmtNum(a.transferMs / 1000, 2)} s`).join(', ')}; the rest is verifying and closing the file). curl: ${curl.map((c) => `${fmtNum(c.sec, 2)} s`).join(', ') || 'n/a'}.`,
           `Throughput while receiving only (before the check): ${fmtRate(transferRate)}. Reference: undici alone reading the response without writing it: ${fmtRate(size / (readOnly[0]!.ms / 1000))}, memory growth ${fmtBytes(readOnly[0]!.peakRss - readOnly[0]!.rssBefore)}.`,
           `Resume: ${fmtBytes(resumed.resumedFrom)} kept from the cut download, ${resumeOk ? 'final file identical (SHA-256)' : 'FINAL FILE DIFFERS'}; requests of the file: ${JSON.stringify(fileRequests.filter((r) => r.range !== 'bytes=0-0').slice(-2))}.`,
         ],
