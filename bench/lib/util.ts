@@ -6,17 +6,8 @@ import { promisify } from 'node:util';
 
 export const run = promisify(execFile);
 
-/** A small seeded PRNG (mulberry32): the same run draws the same render times. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fakes' seeded PRNG (mulberry32): the same run draws the same render times. */
+export { seededRandom as rng } from '../../test/fakes/base';
 
 export function median(xs: readonly number[]): number {
   if (!xs.length) return Number.NaN;
