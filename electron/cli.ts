@@ -32,6 +32,9 @@ Usage:
   talkbatch jobs [--batch ID] [--json]            List jobs.
   talkbatch batches [--json]                      List batches.
   talkbatch cancel|retry|pause|resume <id|batch-id>...
+  talkbatch check-again|send-again|mark-failed <id>...   Decide about a job whose request's answer was lost
+  talkbatch keep-waiting|mark-failed <id>...             Decide about a stalled job
+  talkbatch approve <id>...  |  talkbatch release <batch-id>   Approve a preview; render held test rows
   talkbatch keys set <provider> [--label NAME]    Save a key (read from stdin; several fields as name=value lines).
   talkbatch keys list | keys remove <key-id>
   talkbatch serve [--port N] [--host 127.0.0.1] [--demo]
@@ -96,6 +99,12 @@ export async function main(argv: readonly string[], out: Out = stdio, stdin: Nod
       case 'retry':
       case 'pause':
       case 'resume':
+      case 'send-again':
+      case 'mark-failed':
+      case 'check-again':
+      case 'keep-waiting':
+      case 'approve':
+      case 'release':
         return await withCoreAsync(dataDir, true, (core) => act(core, cmd, pos.slice(1), out));
       case 'keys':
         return await withCoreAsync(dataDir, true, (core) => keys(core, pos.slice(1), v.label, stdin, out));
@@ -314,7 +323,21 @@ function listBatches(core: Core, json: boolean, out: Out): number {
   return 0;
 }
 
-async function act(core: Core, cmd: 'cancel' | 'retry' | 'pause' | 'resume', targets: readonly string[], out: Out): Promise<number> {
+/** CLI words for the contract's job actions (the same choices the app offers). */
+const CLI_ACTIONS: Readonly<Record<string, readonly [JobAction, string]>> = {
+  cancel: ['cancel', 'canceled'],
+  retry: ['retry', 'queued again'],
+  pause: ['pause', 'paused'],
+  resume: ['resume', 'resumed'],
+  'send-again': ['resubmit', 'sent again (the provider may have received the first request)'],
+  'mark-failed': ['mark_failed', 'marked failed'],
+  'check-again': ['reconcile', 'checked with the provider again'],
+  'keep-waiting': ['keep_waiting', 'waiting again'],
+  approve: ['approve', 'approved for the final render'],
+  release: ['release', 'released to the queue'],
+};
+
+async function act(core: Core, cmd: string, targets: readonly string[], out: Out): Promise<number> {
   if (!targets.length) {
     out.err(`talkbatch ${cmd} needs a job id or a batch id`);
     return 2;
@@ -332,10 +355,10 @@ async function act(core: Core, cmd: 'cancel' | 'retry' | 'pause' | 'resume', tar
       }
     }
   }
-  const action = cmd as JobAction;
-  if (!(JOB_ACTIONS as readonly string[]).includes(action)) return 2;
+  const [action, done] = CLI_ACTIONS[cmd] ?? [];
+  if (!action || !(JOB_ACTIONS as readonly string[]).includes(action)) return 2;
   const res = await core.engine.act(ids, action);
-  out.log(`${res.changed} job(s) ${cmd === 'cancel' ? 'canceled' : cmd === 'retry' ? 'queued again' : cmd === 'pause' ? 'paused' : 'resumed'}.`);
+  out.log(`${res.changed} job(s) ${done}.`);
   const reasons = new Map<string, number>();
   for (const s of res.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
   for (const [reason, n] of reasons) out.log(`  ${n} skipped: ${reason}`);
