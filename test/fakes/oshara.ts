@@ -231,7 +231,8 @@ export async function startOsharaFake(opts: OsharaFakeOptions = {}): Promise<Osh
       },
     };
   });
-  server.route('POST', '/api/video-jobs/', (req) => {
+  /** What both create endpoints check first: auth, multipart, and a rejection the test asked for. */
+  const refuseCreate = (req: FakeRequest): FakeReply | null => {
     const denied = authenticate(req, true) ?? multipartOnly(req);
     if (denied) return denied;
     if (rejectNext) {
@@ -239,6 +240,11 @@ export async function startOsharaFake(opts: OsharaFakeOptions = {}): Promise<Osh
       rejectNext = undefined;
       return r;
     }
+    return null;
+  };
+  server.route('POST', '/api/video-jobs/', (req) => {
+    const refused = refuseCreate(req);
+    if (refused) return refused;
     const errors: Record<string, string[]> = {};
     const title = requiredText(req, 'title', errors);
     const text = requiredText(req, 'text_content', errors);
@@ -277,13 +283,8 @@ export async function startOsharaFake(opts: OsharaFakeOptions = {}): Promise<Osh
     return /^\d+$/.test(req.params.id ?? '') && jobs.has(id) ? { json: view(id) } : NOT_FOUND;
   });
   server.route('POST', '/api/video-only/', (req) => {
-    const denied = authenticate(req, true) ?? multipartOnly(req);
-    if (denied) return denied;
-    if (rejectNext) {
-      const r = rejectNext;
-      rejectNext = undefined;
-      return r;
-    }
+    const refused = refuseCreate(req);
+    if (refused) return refused;
     const errors: Record<string, string[]> = {};
     const title = requiredText(req, 'title', errors);
     requiredFile(req, 'avatar', /\.(jpe?g|png)$/i, BAD_IMAGE, errors);

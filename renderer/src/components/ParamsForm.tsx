@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { z } from 'zod';
 import type { ProviderSpec } from '../../../shared/provider-spec';
 import type { ProviderId } from '../../../shared/providers';
@@ -73,10 +73,17 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
         const enumValues = enumOf(s);
         const cur = value[key];
         const type = typeOf(s);
+        const field = (control: ReactNode, suffix = '') => (
+          <label key={key} className="field" htmlFor={id}>
+            {label}
+            {suffix}
+            {control}
+            {help && <span className="help">{help}</span>}
+          </label>
+        );
         if (enumValues) {
-          return (
-            <label key={key} className="field" htmlFor={id}>
-              {label}
+          return field(
+              <>
               <select id={id} value={cur === undefined ? '' : String(cur)} onChange={(e) => set(key, e.target.value === '' ? undefined : enumValues.find((x) => String(x) === e.target.value))}>
                 <option value="">{s.default !== undefined ? `Default (${String(s.default)})` : 'Default'}</option>
                 {enumValues.map((v) => (
@@ -85,21 +92,18 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
                   </option>
                 ))}
               </select>
-              {help && <span className="help">{help}</span>}
-            </label>
+              </>,
           );
         }
         if (type === 'boolean') {
-          return (
-            <label key={key} className="field" htmlFor={id}>
-              {label}
+          return field(
+              <>
               <select id={id} value={cur === undefined ? '' : String(cur)} onChange={(e) => set(key, e.target.value === '' ? undefined : e.target.value === 'true')}>
                 <option value="">{s.default !== undefined ? `Default (${s.default ? 'on' : 'off'})` : 'Default'}</option>
                 <option value="true">On</option>
                 <option value="false">Off</option>
               </select>
-              {help && <span className="help">{help}</span>}
-            </label>
+              </>,
           );
         }
         const picks = options[key];
@@ -113,9 +117,8 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
           </datalist>
         ) : null;
         if (type === 'number' || type === 'integer') {
-          return (
-            <label key={key} className="field" htmlFor={id}>
-              {label}
+          return field(
+              <>
               {list}
               <input
                 id={id}
@@ -128,14 +131,12 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
                 value={cur === undefined ? '' : String(cur)}
                 onChange={(e) => set(key, e.target.value === '' ? undefined : Number(e.target.value))}
               />
-              {help && <span className="help">{help}</span>}
-            </label>
+              </>,
           );
         }
         if (type === 'string') {
-          return (
-            <label key={key} className="field" htmlFor={id}>
-              {label}
+          return field(
+              <>
               {list}
               <input
                 id={id}
@@ -145,13 +146,11 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
                 value={cur === undefined ? '' : String(cur)}
                 onChange={(e) => set(key, e.target.value)}
               />
-              {help && <span className="help">{help}</span>}
-            </label>
+              </>,
           );
         }
-        return (
-          <label key={key} className="field" htmlFor={id}>
-            {label} (JSON)
+        return field(
+            <>
             <textarea
               id={id}
               rows={2}
@@ -167,8 +166,8 @@ export function ParamsForm({ spec, value, onChange, idPrefix }: { spec: Provider
                 }
               }}
             />
-            {help && <span className="help">{help}</span>}
-          </label>
+            </>,
+            ' (JSON)',
         );
       })}
     </div>
