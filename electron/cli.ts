@@ -10,7 +10,7 @@ import { AppError, formatIssue, type Issue } from '../shared/result';
 import { openCore, type Core } from './core/app-core';
 import { DataDirLockedError, defaultDataDir } from './core/data-dir';
 import { publicJob } from './core/db/jobs';
-import { NewerDatabaseError } from './core/db/migrations';
+import { NewerDatabaseError } from './core/db/migrate';
 import { fileKeyCipher } from './core/secrets/cipher';
 import { ASSET_HOST, isVaultOwner } from './core/secrets/vault';
 import { asStorageError } from './core/storage';

@@ -7,7 +7,7 @@ import { CHANNEL_NAMES, EVENT_CHANNEL } from '../shared/contract';
 import { openCore, type Core } from './core/app-core';
 import { DataDirLockedError } from './core/data-dir';
 import { createHandlers, dispatch } from './core/handlers';
-import { NewerDatabaseError } from './core/db/migrations';
+import { NewerDatabaseError } from './core/db/migrate';
 import { safeStorageCipher } from './core/secrets/safe-storage';
 import { attachDesktop } from './shell/desktop';
 import { handleProtocols, registerSchemes } from './shell/protocols';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { raceInProcesses } from '../helpers/race';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, MIGRATIONS, NewerDatabaseError, SCHEMA_VERSION, type Migration } from '../../electron/core/db/migrations';
+import { migrate, MIGRATIONS, NewerDatabaseError, SCHEMA_VERSION, type Migration } from '../../electron/core/db/migrate';
 import { openDatabase } from '../../electron/core/db/open';
 
 const dirs: string[] = [];

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { migrate, NewerDatabaseError, SCHEMA_VERSION } from './migrations';
+import { migrate, NewerDatabaseError, SCHEMA_VERSION } from './migrate';
 
 export type Db = Database.Database;
 
