@@ -3,7 +3,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { parseCsv, parseJsonl } from '../shared/batch-format';
-import { JOB_ACTIONS, type JobAction } from '../shared/contract';
+import { ACTION_COMMANDS, actionForCommand } from '../shared/actions';
+import type { JobAction } from '../shared/contract';
 import { isTerminal, STATUS_LABELS } from '../shared/lifecycle';
 import { isProviderId, PROVIDER_IDS, PROVIDER_NAMES } from '../shared/providers';
 import { AppError, formatIssue, type Issue } from '../shared/result';
@@ -95,26 +96,19 @@ export async function main(argv: readonly string[], out: Out = stdio, stdin: Nod
         return withCore(dataDir, true, (core) => listJobs(core, v.batch, !!v.json, out));
       case 'batches':
         return withCore(dataDir, true, (core) => listBatches(core, !!v.json, out));
-      case 'cancel':
-      case 'retry':
-      case 'pause':
-      case 'resume':
-      case 'send-again':
-      case 'mark-failed':
-      case 'check-again':
-      case 'keep-waiting':
-      case 'approve':
-      case 'release':
-        return await withCoreAsync(dataDir, true, (core) => act(core, cmd, pos.slice(1), out));
       case 'keys':
         return await withCoreAsync(dataDir, true, (core) => keys(core, pos.slice(1), v.label, stdin, out));
       case 'serve': {
         const { serve } = await import('./serve');
         return await serve({ dataDir, port: v.port ? Number(v.port) : 0, host: v.host ?? '127.0.0.1', demo: !!v.demo, out });
       }
-      default:
+      default: {
+        // cancel, retry, send-again…: the job actions' own words (shared/actions.ts).
+        const action = cmd ? actionForCommand(cmd) : undefined;
+        if (action) return await withCoreAsync(dataDir, true, (core) => act(core, action, pos.slice(1), out));
         out.err(`Unknown command "${cmd}".\n\n${HELP}`);
         return 2;
+      }
     }
   } catch (e) {
     if (e instanceof DataDirLockedError || e instanceof NewerDatabaseError) {
@@ -323,21 +317,8 @@ function listBatches(core: Core, json: boolean, out: Out): number {
   return 0;
 }
 
-/** CLI words for the contract's job actions (the same choices the app offers). */
-const CLI_ACTIONS: Readonly<Record<string, readonly [JobAction, string]>> = {
-  cancel: ['cancel', 'canceled'],
-  retry: ['retry', 'queued again'],
-  pause: ['pause', 'paused'],
-  resume: ['resume', 'resumed'],
-  'send-again': ['resubmit', 'sent again (the provider may have received the first request)'],
-  'mark-failed': ['mark_failed', 'marked failed'],
-  'check-again': ['reconcile', 'checked with the provider again'],
-  'keep-waiting': ['keep_waiting', 'waiting again'],
-  approve: ['approve', 'approved for the final render'],
-  release: ['release', 'released to the queue'],
-};
-
-async function act(core: Core, cmd: string, targets: readonly string[], out: Out): Promise<number> {
+async function act(core: Core, action: JobAction, targets: readonly string[], out: Out): Promise<number> {
+  const cmd = ACTION_COMMANDS[action].command;
   if (!targets.length) {
     out.err(`talkbatch ${cmd} needs a job id or a batch id`);
     return 2;
@@ -355,10 +336,8 @@ async function act(core: Core, cmd: string, targets: readonly string[], out: Out
       }
     }
   }
-  const [action, done] = CLI_ACTIONS[cmd] ?? [];
-  if (!action || !(JOB_ACTIONS as readonly string[]).includes(action)) return 2;
   const res = await core.engine.act(ids, action);
-  out.log(`${res.changed} job(s) ${done}.`);
+  out.log(`${res.changed} job(s) ${ACTION_COMMANDS[action].done}.`);
   const reasons = new Map<string, number>();
   for (const s of res.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
   for (const [reason, n] of reasons) out.log(`  ${n} skipped: ${reason}`);

@@ -3,7 +3,7 @@
  * (the job repository calls it inside the same transaction that writes the job_events row).
  *
  *   draft → queued → submitting → running → downloading → completed
- *   side states: failed, canceled, paused, stalled, submit_unknown
+ *   side states: failed, canceled, paused, stalled, submit_unknown, awaiting_approval
  */
 export const JOB_STATUSES = [
   'draft',
@@ -17,6 +17,7 @@ export const JOB_STATUSES = [
   'paused',
   'stalled',
   'submit_unknown',
+  'awaiting_approval',
 ] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -31,7 +32,9 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   submitting: ['running', 'queued', 'failed', 'submit_unknown', 'canceled'],
   // running → running is allowed so progress updates can be recorded as events without a status change.
   // running → queued only for providers whose lost jobs cost nothing to redo (spec.retryLostJobs: local).
-  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused', 'queued'],
+  // running → awaiting_approval: the provider rendered a preview and renders the paid video only once the
+  // user approves it (Creatify templates).
+  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused', 'queued', 'awaiting_approval'],
   // downloading → failed only when the output is gone for good (the render itself is never repeated).
   downloading: ['downloading', 'completed', 'failed', 'canceled'],
   completed: [],
@@ -46,6 +49,9 @@ const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   // submit_unknown is resolved by reconcile (→ running), by the user (→ queued to submit again, → failed),
   // or canceled.
   submit_unknown: ['running', 'queued', 'failed', 'canceled'],
+  // awaiting_approval is left by the user only: approve (→ running, the final render starts and is polled
+  // again) or cancel. Nothing is checked meanwhile, so nothing can stall or fail it.
+  awaiting_approval: ['running', 'canceled'],
 };
 
 export class IllegalTransitionError extends Error {
@@ -87,4 +93,5 @@ export const STATUS_LABELS: Readonly<Record<JobStatus, string>> = {
   paused: 'Paused',
   stalled: 'Stalled',
   submit_unknown: 'Needs a decision',
+  awaiting_approval: 'Preview ready',
 };

@@ -19,7 +19,7 @@ const LEGAL: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   draft: ['queued', 'canceled'],
   queued: ['submitting', 'paused', 'canceled', 'failed'],
   submitting: ['running', 'queued', 'failed', 'submit_unknown', 'canceled'],
-  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused', 'queued'],
+  running: ['running', 'downloading', 'failed', 'canceled', 'stalled', 'paused', 'queued', 'awaiting_approval'],
   downloading: ['downloading', 'completed', 'failed', 'canceled'],
   completed: [],
   failed: ['queued', 'downloading'],
@@ -27,6 +27,7 @@ const LEGAL: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   paused: ['queued', 'running', 'canceled'],
   stalled: ['running', 'failed', 'canceled'],
   submit_unknown: ['running', 'queued', 'failed', 'canceled'],
+  awaiting_approval: ['running', 'canceled'],
 };
 
 const pairs = JOB_STATUSES.flatMap((from) => JOB_STATUSES.map((to) => [from, to] as const));

@@ -30,7 +30,7 @@ export class BatchRepo {
                 count(j.id) AS total,
                 sum(j.status = 'completed') AS completed,
                 sum(j.status = 'failed') AS failed,
-                sum(j.status IN ('queued','submitting','running','downloading','stalled','submit_unknown')) AS active
+                sum(j.status IN ('queued','submitting','running','downloading','stalled','submit_unknown','awaiting_approval')) AS active
            FROM batches b LEFT JOIN jobs j ON j.batch_id = b.id ${where}
           GROUP BY b.id ORDER BY b.created_at DESC`,
       )

@@ -317,7 +317,7 @@ export class JobRepo {
   /** Renders in flight per provider (what counts against a provider's concurrency). */
   activeByProvider(): Map<ProviderId, number> {
     const rows = this.db
-      .prepare("SELECT provider, count(*) AS n FROM jobs WHERE status IN ('submitting', 'running', 'stalled') GROUP BY provider")
+      .prepare("SELECT provider, count(*) AS n FROM jobs WHERE status IN ('submitting', 'running', 'stalled', 'awaiting_approval') GROUP BY provider")
       .all() as { provider: ProviderId; n: number }[];
     return new Map(rows.map((r) => [r.provider, r.n]));
   }

@@ -1,5 +1,6 @@
 import type { EventName, EventPayload, JobAction } from '../../../shared/contract';
-import { isTerminal, STATUS_LABELS, type JobStatus } from '../../../shared/lifecycle';
+import { whyNot } from '../../../shared/actions';
+import type { JobStatus } from '../../../shared/lifecycle';
 import type { Money } from '../../../shared/model';
 import type { ProviderId } from '../../../shared/providers';
 import { PROVIDER_NAMES } from '../../../shared/providers';
@@ -353,7 +354,6 @@ export class Engine {
       for (const status of ['running', 'downloading', 'submit_unknown'] as const) {
         for (const j of jobs.list({ statuses: [status] })) {
           if (j.nextActionAt !== null || this.busy.has(j.id)) continue;
-          if (status === 'running' && j.providerStatus === 'awaiting_approval') continue;
           const last = jobs.events(j.id).at(-1)?.errorCode;
           if (status === 'submit_unknown' && (last === 'reconcile_unknown' || last === 'reconcile_failed')) continue;
           jobs.setNextAction([j.id], now);
@@ -747,7 +747,8 @@ export class Engine {
         break;
       }
       case 'awaiting_approval':
-        jobs.transition(job.id, 'running', { providerStatus: 'awaiting_approval', providerState: state, nextActionAt: null, lastProgressAt: now }, {
+        // The adapter's word becomes the lifecycle's state: nothing is checked until the user decides.
+        jobs.transition(job.id, 'awaiting_approval', { providerStatus: r.rawStatus, providerState: state, nextActionAt: null, lastProgressAt: now }, {
           kind: 'progress',
           message: `Preview ready at ${name}: approve it to render the final video${r.preview ? ` (${r.preview.url})` : ''}.`,
           requestId,
@@ -919,12 +920,12 @@ export class Engine {
     const name = PROVIDER_NAMES[job.provider];
     const adapter = this.d.adapters.get(job.provider);
     const s = job.status;
+    const refused = whyNot(job, action);
+    if (refused) return refused;
     switch (action) {
       case 'cancel': {
-        if (isTerminal(s)) return `already ${STATUS_LABELS[s].toLowerCase()}`;
-        if (s === 'submitting') return 'it is being sent right now; cancel it again in a moment';
         let note = 'Canceled by you.';
-        if (job.providerJobId && (s === 'running' || s === 'stalled' || s === 'paused')) {
+        if (job.providerJobId && (s === 'running' || s === 'stalled' || s === 'paused' || s === 'awaiting_approval')) {
           if (adapter?.cancel) {
             try {
               await adapter.cancel(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
@@ -943,7 +944,6 @@ export class Engine {
           jobs.transition(job.id, 'downloading', { nextActionAt: now, downloadAttempts: 0, error: null, finishedAt: null }, { message: 'Retrying the download (the render is not repeated).' });
           return null;
         }
-        if (s !== 'failed' && s !== 'canceled') return `only failed or canceled jobs can be retried (this one is ${STATUS_LABELS[s].toLowerCase()})`;
         const attempt = job.attempt + 1;
         jobs.transition(
           job.id,
@@ -970,26 +970,19 @@ export class Engine {
         return null;
       }
       case 'pause':
-        if (s === 'queued' || s === 'running') {
-          jobs.transition(job.id, 'paused', { nextActionAt: null }, { message: s === 'running' ? `Paused: no longer checking ${name} (the render goes on there).` : 'Paused: it will not be sent.' });
-          return null;
-        }
-        return `only queued or rendering jobs can be paused`;
+        jobs.transition(job.id, 'paused', { nextActionAt: null }, { message: s === 'running' ? `Paused: no longer checking ${name} (the render goes on there).` : 'Paused: it will not be sent.' });
+        return null;
       case 'resume':
-        if (s !== 'paused') return 'not paused';
         if (job.providerJobId) jobs.transition(job.id, 'running', { nextActionAt: now, lastProgressAt: now }, { message: 'Resumed: checking the provider again.' });
         else jobs.transition(job.id, 'queued', { nextActionAt: now }, { message: 'Resumed.' });
         return null;
       case 'keep_waiting':
-        if (s !== 'stalled') return 'not stalled';
         jobs.transition(job.id, 'running', { nextActionAt: now, lastProgressAt: now }, { message: 'You chose to keep waiting.' });
         return null;
       case 'mark_failed':
-        if (s !== 'stalled' && s !== 'submit_unknown') return 'only stalled jobs or jobs that need a decision can be marked failed';
         jobs.transition(job.id, 'failed', { nextActionAt: null, finishedAt: now, error: { code: 'marked_failed', message: 'Marked failed by you' } }, { message: 'Marked failed by you.' });
         return null;
       case 'resubmit': {
-        if (s !== 'submit_unknown') return 'only jobs that need a decision can be sent again this way';
         const attempt = job.attempt + 1;
         jobs.transition(job.id, 'queued', { attempt, idempotencyKey: idempotencyKeyFor(job.id, attempt), nextActionAt: now, error: null }, {
           message: 'You chose to send it again, accepting that the provider may have received the first request.',
@@ -997,11 +990,9 @@ export class Engine {
         return null;
       }
       case 'reconcile':
-        if (s !== 'submit_unknown') return 'this job does not need checking';
         jobs.update(job.id, { nextActionAt: now }, { message: 'Checking with the provider again.' });
         return null;
       case 'approve':
-        if (s !== 'running' || job.providerStatus !== 'awaiting_approval') return 'no preview is waiting for approval';
         if (!adapter?.approve) return `${name} has no approval step`;
         {
           const res = await adapter.approve(toAdapterJob(job), this.d.contextFor(job.provider, this.abort.signal));
@@ -1012,7 +1003,6 @@ export class Engine {
         }
         return null;
       case 'release':
-        if (s !== 'draft') return 'not a draft';
         jobs.transition(job.id, 'queued', { nextActionAt: now }, { message: 'Released to the queue.' });
         return null;
     }

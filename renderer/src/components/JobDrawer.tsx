@@ -3,7 +3,7 @@ import type { ChannelOutput, JobAction } from '../../../shared/contract';
 import { STATUS_LABELS } from '../../../shared/lifecycle';
 import { PROVIDER_NAMES } from '../../../shared/providers';
 import { clock, money } from '../format';
-import { primaryActions } from '../screens/Queue';
+import { JobActions } from './JobActions';
 import { call, transport, useStore } from '../store';
 
 /** What a status means and what the creator can do, in plain words. */
@@ -12,6 +12,7 @@ const EXPLAIN: Partial<Record<string, string>> = {
     'Talkbatch sent this job, but the answer got lost (the connection dropped or the app stopped). The provider may or may not have started it — and may charge for it. Talkbatch looked for it and could not prove either way. "Check again" asks the provider once more; "Send again" renders it anew and may be charged twice; "Mark failed" gives up.',
   stalled: 'The provider has reported no progress for a long time. It may still finish. Keep waiting, cancel it at the provider, or mark it failed.',
   paused: 'Paused by you. A job that was already rendering keeps rendering at the provider; Talkbatch just stopped checking on it.',
+  awaiting_approval: 'The provider made a preview. Look at it below: the final video is rendered (and charged) only once you approve it.',
   draft: 'Held back: this batch renders its first rows as a test. Release it when you are happy with the test videos.',
 };
 
@@ -57,21 +58,7 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
       </div>
       <div className="row">
         <span className={`pill ${j.status}`}>{STATUS_LABELS[j.status]}</span>
-        {primaryActions(j).map((a) => (
-          <button key={a.action} className="btn small" onClick={() => onAct(a.action)}>
-            {a.label}
-          </button>
-        ))}
-        {j.status === 'submit_unknown' && (
-          <button className="btn small danger" onClick={() => onAct('resubmit')}>
-            Send again
-          </button>
-        )}
-        {j.status === 'stalled' && (
-          <button className="btn small danger" onClick={() => onAct('mark_failed')}>
-            Mark failed
-          </button>
-        )}
+        <JobActions job={j} onAct={onAct} place="details" />
       </div>
       {EXPLAIN[j.status] && <div className="explain">{EXPLAIN[j.status]}</div>}
       {j.error && <div className="error-box">{j.error.message}</div>}

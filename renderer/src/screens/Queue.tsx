@@ -4,6 +4,7 @@ import type { JobAction } from '../../../shared/contract';
 import { STATUS_LABELS, type JobStatus } from '../../../shared/lifecycle';
 import type { JobRecord } from '../../../shared/model';
 import { PROVIDER_NAMES } from '../../../shared/providers';
+import { JobActions } from '../components/JobActions';
 import { JobDrawer } from '../components/JobDrawer';
 import { duration, money, moneyList } from '../format';
 import { call, useStore } from '../store';
@@ -11,7 +12,7 @@ import { call, useStore } from '../store';
 const FILTERS: readonly { id: string; label: string; statuses: readonly JobStatus[] | null }[] = [
   { id: 'all', label: 'All', statuses: null },
   { id: 'active', label: 'In progress', statuses: ['queued', 'submitting', 'running', 'downloading'] },
-  { id: 'attention', label: 'Needs you', statuses: ['stalled', 'submit_unknown', 'paused', 'draft'] },
+  { id: 'attention', label: 'Needs you', statuses: ['stalled', 'submit_unknown', 'awaiting_approval', 'paused', 'draft'] },
   { id: 'failed', label: 'Failed', statuses: ['failed', 'canceled'] },
   { id: 'done', label: 'Done', statuses: ['completed'] },
 ];
@@ -192,40 +193,8 @@ function BudgetEditor({ batchId }: { batchId: string }) {
   );
 }
 
-export function primaryActions(j: JobRecord): readonly { action: JobAction; label: string }[] {
-  switch (j.status) {
-    case 'failed':
-      return [{ action: 'retry', label: j.error?.code === 'download_failed' ? 'Download again' : 'Retry' }];
-    case 'canceled':
-      return [{ action: 'retry', label: 'Retry' }];
-    case 'stalled':
-      return [
-        { action: 'keep_waiting', label: 'Keep waiting' },
-        { action: 'cancel', label: 'Cancel' },
-      ];
-    case 'submit_unknown':
-      return [
-        { action: 'reconcile', label: 'Check again' },
-        { action: 'mark_failed', label: 'Mark failed' },
-      ];
-    case 'paused':
-      return [{ action: 'resume', label: 'Resume' }];
-    case 'draft':
-      return [{ action: 'release', label: 'Render' }];
-    case 'queued':
-      return [
-        { action: 'pause', label: 'Pause' },
-        { action: 'cancel', label: 'Cancel' },
-      ];
-    case 'running':
-      return j.providerStatus === 'awaiting_approval' ? [{ action: 'approve', label: 'Approve preview' }] : [{ action: 'cancel', label: 'Cancel' }];
-    default:
-      return [];
-  }
-}
-
 function JobRow({ job: j, checked, selected, onCheck, onOpen, onAct }: { job: JobRecord; checked: boolean; selected: boolean; onCheck: (on: boolean) => void; onOpen: () => void; onAct: (a: JobAction) => void }) {
-  const label = j.status === 'running' && j.providerStatus === 'awaiting_approval' ? 'Preview ready' : STATUS_LABELS[j.status];
+  const label = STATUS_LABELS[j.status];
   return (
     <div
       className={`job-row${selected ? ' selected' : ''}`}
@@ -256,11 +225,7 @@ function JobRow({ job: j, checked, selected, onCheck, onOpen, onAct }: { job: Jo
       <span className="small muted">{j.etaSec !== null && j.status === 'running' ? duration(j.etaSec) : '–'}</span>
       <span className="small">{j.costUsed ? money(j.costUsed) : j.costEstimate ? `~${money(j.costEstimate)}` : '–'}</span>
       <span className="row" onClick={(e) => e.stopPropagation()} style={{ gap: 4, flexWrap: 'nowrap' }}>
-        {primaryActions(j).map((a) => (
-          <button key={a.action} className="btn small" onClick={() => onAct(a.action)}>
-            {a.label}
-          </button>
-        ))}
+        <JobActions job={j} onAct={onAct} place="row" />
       </span>
     </div>
   );
