@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EventName } from '../../shared/contract';
@@ -95,6 +95,8 @@ export type HarnessOptions = Readonly<{
   engine?: Readonly<{ idleMs?: number; maxDownloads?: number }>;
   /** Start the engine right away (default true). */
   start?: boolean;
+  /** A talkbatch.db to start from (copied into the data folder before the core opens it, e.g. an older release's). */
+  database?: string;
 }>;
 
 export type SeenEvent = Readonly<{ name: EventName; payload: unknown; at: number }>;
@@ -128,6 +130,7 @@ export async function openHarness(o: HarnessOptions = {}): Promise<Harness> {
   const clock = new TestClock(o.speed ?? 100);
   const fakes = await startAllFakes({ timeScale: o.timeScale ?? 0.05, now: clock.now, ...(o.fakeOptions ?? {}) });
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tb-engine-'));
+  if (o.database) copyFileSync(o.database, path.join(dataDir, 'talkbatch.db'));
   const open = (): Core =>
     openCore({
       dataDir,

@@ -18,7 +18,19 @@ export type JobInternal = JobRecord &
     pollCount: number;
     lastProgressAt: number | null;
     downloadAttempts: number;
+    /** When the create request of the current send left (null: not yet, so sending again is safe). */
+    requestSentAt: number | null;
+    /** Transient refusals of the create request this attempt (nothing was created). */
+    submitTries: number;
+    /** Failed checks with the provider of a lost answer, this attempt. */
+    reconcileTries: number;
+    /** Answers the provider lost over the job's life (Talkbatch's own restarts not counted). */
+    lostAnswers: number;
+    /** 'user': nothing more happens until the user decides (a lost answer the provider could not settle). */
+    awaiting: Awaiting;
   }>;
+
+export type Awaiting = 'none' | 'user';
 
 type Row = {
   id: string;
@@ -45,6 +57,11 @@ type Row = {
   poll_count: number;
   last_progress_at: number | null;
   download_attempts: number;
+  request_sent_at: number | null;
+  submit_tries: number;
+  reconcile_tries: number;
+  lost_answers: number;
+  awaiting: string;
   created_at: number;
   updated_at: number;
   submitted_at: number | null;
@@ -64,6 +81,11 @@ export type JobPatch = Partial<{
   pollCount: number;
   lastProgressAt: number | null;
   downloadAttempts: number;
+  requestSentAt: number | null;
+  submitTries: number;
+  reconcileTries: number;
+  lostAnswers: number;
+  awaiting: Awaiting;
   submittedAt: number | null;
   finishedAt: number | null;
   attempt: number;
@@ -91,6 +113,11 @@ const COLUMN: Record<keyof JobPatch, string> = {
   pollCount: 'poll_count',
   lastProgressAt: 'last_progress_at',
   downloadAttempts: 'download_attempts',
+  requestSentAt: 'request_sent_at',
+  submitTries: 'submit_tries',
+  reconcileTries: 'reconcile_tries',
+  lostAnswers: 'lost_answers',
+  awaiting: 'awaiting',
   submittedAt: 'submitted_at',
   finishedAt: 'finished_at',
   attempt: 'attempt',
@@ -136,6 +163,11 @@ export function rowToJob(r: Row): JobInternal {
     pollCount: r.poll_count,
     lastProgressAt: r.last_progress_at,
     downloadAttempts: r.download_attempts,
+    requestSentAt: r.request_sent_at,
+    submitTries: r.submit_tries,
+    reconcileTries: r.reconcile_tries,
+    lostAnswers: r.lost_answers,
+    awaiting: r.awaiting === 'user' ? 'user' : 'none',
   };
 }
 
@@ -345,12 +377,16 @@ export class JobRepo {
     return this.db.prepare(`UPDATE jobs SET next_action_at = ? WHERE ${conds.join(' AND ')}`).run(...params).changes;
   }
 
-  /** A status change, checked against the state machine, with its timeline event, in one transaction. */
+  /**
+   * A status change, checked against the state machine, with its timeline event, in one transaction.
+   * Waiting for the user belongs to the state it was set in: a change of status ends it unless the
+   * patch says otherwise.
+   */
   transition(id: string, to: JobStatus, patch: JobPatch, event: EventInput): JobInternal {
     return this.db.transaction(() => {
       const cur = this.mustGet(id);
       assertTransition(cur.status, to);
-      this.write(id, to, patch);
+      this.write(id, to, to !== cur.status && patch.awaiting === undefined ? { ...patch, awaiting: 'none' } : patch);
       this.insertEvent(id, { kind: 'transition', ...event }, cur.status, to, patch.providerJobId ?? cur.providerJobId);
       return this.mustGet(id);
     })();
