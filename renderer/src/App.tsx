@@ -32,7 +32,7 @@ export function App() {
 
   const c = queue.counts;
   const active = (c.queued ?? 0) + (c.submitting ?? 0) + (c.running ?? 0) + (c.downloading ?? 0);
-  const attention = (c.stalled ?? 0) + (c.submit_unknown ?? 0) + (c.failed ?? 0);
+  const attention = (c.stalled ?? 0) + (c.submit_unknown ?? 0) + (c.awaiting_approval ?? 0) + (c.failed ?? 0);
 
   return (
     <div className="app">
