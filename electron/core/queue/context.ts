@@ -7,10 +7,10 @@ import type { Library } from '../library/library';
 import type { Logger } from '../log';
 import { isProviderError, ProviderError } from '../providers/http';
 import type { AdapterContext, AdapterJob, ProviderAdapter } from '../providers/types';
-import type { Notifications } from './notifications';
-import type { Pools } from './pools';
-import type { StorageGuard } from './storage-guard';
-import type { Tasks } from './tasks';
+import { Notifications } from './notifications';
+import { Pools } from './pools';
+import { StorageGuard } from './storage-guard';
+import { Tasks } from './tasks';
 
 /**
  * What every stage of the queue is given: the repositories, the clock, the adapters, the pools and the
@@ -61,6 +61,68 @@ export type Downloads = {
   /** The library-folder problem last written to each job's timeline (written once, however often it is tried). */
   readonly told: Map<string, string>;
 };
+
+export type EngineDeps = Readonly<{
+  jobs: JobRepo;
+  batches: BatchRepo;
+  library: Library;
+  adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
+  contextFor: ContextFor;
+  /** Concurrency cap, requests per minute, whether jobs may start (key present, provider enabled). */
+  limits: (provider: ProviderId) => ProviderLimits;
+  queuePaused: () => boolean;
+  stallMs: () => number;
+  emit: <K extends EventName>(name: K, payload: EventPayload<K>) => void;
+  log: Logger;
+  now?: () => number;
+  rand?: () => number;
+  maxDownloads?: number;
+  /** Longest the loop sleeps with nothing due (it also wakes on every change). */
+  idleMs?: number;
+  /**
+   * Multiplies every wait the engine chooses (poll gaps, backoffs). 1 in real use; demo mode and tests
+   * run the provider fakes on compressed time and scale the engine's clock-based waits to match.
+   */
+  timeScale?: number;
+  /** The data folder, to name it when it cannot be written (disk full, read-only). */
+  dataDir?: string;
+}>;
+
+/** The context every stage is given, built once per engine from its dependencies. */
+export function createStageContext(d: EngineDeps, signal: AbortSignal, wake: () => void): StageContext {
+  const now = d.now ?? Date.now;
+  const rand = d.rand ?? Math.random;
+  const timeScale = d.timeScale ?? 1;
+  const wait = (ms: number): number => (timeScale === 1 ? ms : Math.max(20, Math.round(ms * timeScale)));
+  const storage = new StorageGuard({ dataDir: d.dataDir, log: d.log, emit: d.emit });
+  return {
+    jobs: d.jobs,
+    batches: d.batches,
+    library: d.library,
+    adapters: d.adapters,
+    contextFor: d.contextFor,
+    limits: d.limits,
+    queuePaused: d.queuePaused,
+    stallMs: d.stallMs,
+    emit: d.emit,
+    log: d.log,
+    now,
+    rand,
+    wait,
+    timeScale,
+    signal,
+    pools: new Pools({ rpm: (p) => d.limits(p).rpm, now, rand, wait, log: d.log }),
+    tasks: new Tasks({
+      failed: (e) => {
+        if (!storage.failed(e)) d.log.error('Engine task failed', { error: String((e as Error)?.stack ?? e) });
+      },
+      settled: wake,
+    }),
+    notify: new Notifications({ jobs: d.jobs, batches: d.batches, queuePaused: d.queuePaused, emit: d.emit }),
+    storage,
+    downloads: { max: d.maxDownloads ?? 3, active: 0, aborts: new Map(), told: new Map() },
+  };
+}
 
 export function toAdapterJob(j: JobInternal): AdapterJob {
   return {

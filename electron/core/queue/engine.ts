@@ -1,23 +1,15 @@
-import type { EventName, EventPayload, JobAction } from '../../../shared/contract';
-import type { ProviderId } from '../../../shared/providers';
-import type { BatchRepo } from '../db/batches';
-import type { JobRepo } from '../db/jobs';
-import type { Library } from '../library/library';
-import type { Logger } from '../log';
-import type { ProviderAdapter } from '../providers/types';
+import type { JobAction } from '../../../shared/contract';
 import { asStorageError } from '../storage';
-import type { ContextFor, ProviderLimits, StageContext } from './context';
+import { createStageContext, type EngineDeps, type StageContext } from './context';
 import { startDownloads } from './download';
-import { Notifications } from './notifications';
 import { clamp } from './policy';
 import { startPolls } from './poll';
-import { Pools } from './pools';
 import { startReconciles } from './reconcile';
 import { reschedule } from './reschedule';
-import { StorageGuard } from './storage-guard';
 import { startSubmits } from './submit';
-import { Tasks } from './tasks';
 import { act, reorder, type ActResult } from './user-actions';
+
+export type { EngineDeps };
 
 /**
  * The queue engine: one scheduler loop driven by each job's next-action time (an index in SQLite, no
@@ -25,32 +17,6 @@ import { act, reorder, type ActResult } from './user-actions';
  * submit.ts — which each survive a crash; reschedule.ts picks up what a restart or a storage failure
  * left claimed. This file only starts, stops, ticks and decides when to wake next.
  */
-
-export type EngineDeps = Readonly<{
-  jobs: JobRepo;
-  batches: BatchRepo;
-  library: Library;
-  adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
-  contextFor: ContextFor;
-  /** Concurrency cap, requests per minute, whether jobs may start (key present, provider enabled). */
-  limits: (provider: ProviderId) => ProviderLimits;
-  queuePaused: () => boolean;
-  stallMs: () => number;
-  emit: <K extends EventName>(name: K, payload: EventPayload<K>) => void;
-  log: Logger;
-  now?: () => number;
-  rand?: () => number;
-  maxDownloads?: number;
-  /** Longest the loop sleeps with nothing due (it also wakes on every change). */
-  idleMs?: number;
-  /**
-   * Multiplies every wait the engine chooses (poll gaps, backoffs). 1 in real use; demo mode and tests
-   * run the provider fakes on compressed time and scale the engine's clock-based waits to match.
-   */
-  timeScale?: number;
-  /** The data folder, to name it when it cannot be written (disk full, read-only). */
-  dataDir?: string;
-}>;
 
 export class Engine {
   private timer: NodeJS.Timeout | null = null;
@@ -61,29 +27,7 @@ export class Engine {
   private readonly ctx: StageContext;
 
   constructor(private readonly d: EngineDeps) {
-    const now = d.now ?? Date.now;
-    const rand = d.rand ?? Math.random;
-    const timeScale = d.timeScale ?? 1;
-    const wait = (ms: number): number => (timeScale === 1 ? ms : Math.max(20, Math.round(ms * timeScale)));
-    const storage = new StorageGuard({ dataDir: d.dataDir, log: d.log, emit: d.emit });
-    this.ctx = {
-      ...d,
-      now,
-      rand,
-      wait,
-      timeScale,
-      signal: this.abort.signal,
-      pools: new Pools({ rpm: (p) => d.limits(p).rpm, now, rand, wait, log: d.log }),
-      tasks: new Tasks({
-        failed: (e) => {
-          if (!storage.failed(e)) d.log.error('Engine task failed', { error: String((e as Error)?.stack ?? e) });
-        },
-        settled: () => this.wake(),
-      }),
-      notify: new Notifications({ jobs: d.jobs, batches: d.batches, queuePaused: d.queuePaused, emit: d.emit }),
-      storage,
-      downloads: { max: d.maxDownloads ?? 3, active: 0, aborts: new Map(), told: new Map() },
-    };
+    this.ctx = createStageContext(d, this.abort.signal, () => this.wake());
   }
 
   /** Recovery after any stop (crash included), then the loop. */
