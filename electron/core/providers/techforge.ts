@@ -15,22 +15,14 @@
  */
 import type { Money } from '../../../shared/model';
 import { techforgeIsTemplate, techforgeParams, techforgeSpec, type TechforgeParams } from '../../../shared/providers/techforge';
-import { formatIssue } from '../../../shared/result';
-import { paramIssues } from '../../../shared/provider-spec';
 import { defaultReadError, isProviderError, ProviderError, type HttpClient } from './http';
-import type { AdapterContext, AdapterJob, DownloadSpec, PickerOption, PollResult, PollState, ProviderAdapter, ReconcileResult } from './types';
-
-type Obj = Record<string, unknown>;
+import { checkedParams, credential, defineAdapter, downloadExpiry, givenExpiry, isObj, noProviderId, num, reword, str, videoExtension, type Json as Obj, type UrlLifetime } from './kit';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, PollState, ReconcileResult, SubmitResult } from './types';
 
 const STUDIO_URL = 'https://app.techforgeinnovate.com';
 
-function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
+/** api/generate-signed-path: the link is "short-lived" and no expiry is returned [CONFLICT with the overview's expiresAt]. */
+const URL_LIFETIME: UrlLifetime = { ttlMs: 5 * 60_000, source: 'assumed: the docs only say "short-lived"' };
 
 /**
  * TFI error bodies are "loosely shaped: {message} or {error}" (PROVIDERS.md §2.4). Both are read, plus the
@@ -56,12 +48,12 @@ export function readTechforgeError(status: number, body: unknown, text: string):
 }
 
 function client(ctx: AdapterContext): HttpClient {
-  const key = ctx.credentials.apiKey?.trim();
-  if (!key) {
-    throw new ProviderError('auth', 'No TechForge API key is set. Add it under Settings → Providers → TechForge (create one in TFI Studio → API access).', {
-      code: 'missing_api_key',
-    });
-  }
+  const key = credential(
+    ctx.credentials,
+    'apiKey',
+    'No TechForge API key is set. Add it under Settings → Providers → TechForge (create one in TFI Studio → API access).',
+    'missing_api_key',
+  );
   return ctx.http.with({ headers: () => ({ 'x-api-key': key }), readError: readTechforgeError });
 }
 
@@ -91,13 +83,7 @@ function friendly(e: ProviderError, what: string): ProviderError {
     default:
       message = `TechForge (${what}): ${detail}`;
   }
-  return new ProviderError(e.kind, message, {
-    ...(e.status !== undefined ? { status: e.status } : {}),
-    code: e.code,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
-    cause: e,
-  });
+  return reword(e, message);
 }
 
 async function inputUrl(ref: NonNullable<AdapterJob['input']['avatar']>, field: 'avatar' | 'audio', ctx: AdapterContext): Promise<string> {
@@ -211,8 +197,8 @@ function failureReason(row: Obj): string {
 
 /** `credit_used` is a string such as "12.5" on the job row. */
 function creditsOf(v: unknown): Money | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? { amount: n, unit: 'credits' } : undefined;
+  const n = num(v);
+  return n !== undefined ? { amount: n, unit: 'credits' } : undefined;
 }
 
 function mapRow(row: Obj, providerJobId: string, ctx: AdapterContext, requestId: string | undefined): PollResult {
@@ -259,7 +245,7 @@ async function fetchRow(http: HttpClient, providerJobId: string): Promise<{ row:
 
 async function pollOne(job: AdapterJob, http: HttpClient, ctx: AdapterContext): Promise<PollResult> {
   const id = job.providerJobId;
-  if (!id) return { state: 'not_found', rawStatus: 'no_id', error: { code: 'no_provider_job_id', message: 'No TechForge job id was recorded for this job' } };
+  if (!id) return noProviderId('TechForge');
   try {
     const { row, said, requestId } = await fetchRow(http, id);
     if (!row) return notFound(id, said);
@@ -270,32 +256,9 @@ async function pollOne(job: AdapterJob, http: HttpClient, ctx: AdapterContext): 
   }
 }
 
-/** Expiry of a signed URL: `expiresAt` when the answer has one [CONFLICT], else the S3 presign query, else short. */
-function expiryOf(body: Obj, url: string, now: number): number {
-  const given = body.expiresAt ?? body.expires_at;
-  if (typeof given === 'number' && Number.isFinite(given)) return given < 1e12 ? given * 1000 : given;
-  if (typeof given === 'string') {
-    const t = /^\d+$/.test(given) ? Number(given) * (given.length <= 10 ? 1000 : 1) : Date.parse(given);
-    if (Number.isFinite(t)) return t;
-  }
-  try {
-    const q = new URL(url).searchParams;
-    const sec = Number(q.get('X-Amz-Expires') ?? q.get('x-amz-expires') ?? NaN);
-    if (Number.isFinite(sec)) {
-      const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(q.get('X-Amz-Date') ?? '');
-      const signedAt = date ? Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!, +date[4]!, +date[5]!, +date[6]!) : now;
-      return signedAt + sec * 1000;
-    }
-  } catch {
-    // not a URL we can read; fall through to the short default
-  }
-  // The docs only say "short-lived": assume five minutes so a late download asks for a fresh link.
-  return now + 5 * 60_000;
-}
-
-function extensionOf(key: string): string {
-  const m = /\.([a-z0-9]{2,4})$/i.exec(key.split('?')[0] ?? '');
-  return m ? m[1]!.toLowerCase() : 'mp4';
+/** Expiry of a signed URL: `expiresAt` when the answer has one [CONFLICT], else what the URL says, else short. */
+function expiryOf(body: Obj, url: string, now: number): number | undefined {
+  return givenExpiry(body.expiresAt ?? body.expires_at) ?? downloadExpiry(url, now, URL_LIFETIME);
 }
 
 function describeInput(ref: AdapterJob['input']['avatar'], ctx: AdapterContext): string {
@@ -308,191 +271,181 @@ function describeInput(ref: AdapterJob['input']['avatar'], ctx: AdapterContext):
   }
 }
 
-export const techforgeAdapter: ProviderAdapter = {
-  id: 'techforge',
-  describe: () => techforgeSpec,
-  validate: (input) => techforgeSpec.validate(input),
-  estimateCost: (input) => techforgeSpec.estimateCost(input),
+async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
+  const p: TechforgeParams = checkedParams(techforgeParams, job.input.params, 'TechForge job settings are not valid');
+  const http = client(ctx);
+  const template = techforgeIsTemplate(job.input.params);
+  // A template job only uses the row files its field mapping names; nothing else is published.
+  const image = job.input.avatar && (!template || p.avatar_field) ? await inputUrl(job.input.avatar, 'avatar', ctx) : undefined;
+  const audio = job.input.audio && (!template || p.audio_field) ? await inputUrl(job.input.audio, 'audio', ctx) : undefined;
+  const body = template ? templateBody(p, job.input.params, image, audio, job.input.script) : talkingVideoBody(p, image, audio);
+  const sentAt = ctx.now();
+  let answer: Awaited<ReturnType<HttpClient['json']>>;
+  try {
+    answer = await http.json<unknown>({ method: 'POST', path: '/jobs/v2', json: body, idempotent: false });
+  } catch (e) {
+    explain(e, 'the job');
+  }
+  const { data, res } = answer;
+  const providerJobId = createdId(data);
+  if (!providerJobId) {
+    const said = isObj(data) ? (str(data.message) ?? str(data.error)) : undefined;
+    throw new ProviderError(
+      'unknown_outcome',
+      `TechForge answered HTTP ${res.status}${said ? ` ("${said}")` : ''} without a job id; the job may have been created`,
+      { code: 'no_job_id', status: res.status, ...(res.requestId ? { requestId: res.requestId } : {}) },
+    );
+  }
+  const word = isObj(data) ? statusWordOf(data) : undefined;
+  const state = word ? mapWord(word) : undefined;
+  // Only a queued/running word is trusted from the create answer; anything else is learnt by polling.
+  const initial: PollResult | undefined = state === 'queued' || state === 'running' ? { state, rawStatus: word ?? '' } : undefined;
+  return {
+    providerJobId,
+    providerState: { mode: template ? 'template' : 'talking_video', sentAt },
+    ...(res.requestId ? { requestId: res.requestId } : {}),
+    ...(initial ? { initial } : {}),
+  };
+}
 
-  async submit(job, ctx) {
-    const parsed = techforgeParams.safeParse(job.input.params);
-    if (!parsed.success) {
-      const issues = paramIssues(techforgeParams, job.input.params);
-      throw new ProviderError('permanent', `TechForge job settings are not valid: ${issues.map(formatIssue).join('; ')}`, { code: 'invalid_params' });
-    }
-    const p = parsed.data;
-    const http = client(ctx);
-    const template = techforgeIsTemplate(job.input.params);
-    // A template job only uses the row files its field mapping names; nothing else is published.
-    const image = job.input.avatar && (!template || p.avatar_field) ? await inputUrl(job.input.avatar, 'avatar', ctx) : undefined;
-    const audio = job.input.audio && (!template || p.audio_field) ? await inputUrl(job.input.audio, 'audio', ctx) : undefined;
-    const body = template ? templateBody(p, job.input.params, image, audio, job.input.script) : talkingVideoBody(p, image, audio);
-    const sentAt = ctx.now();
-    let answer: Awaited<ReturnType<HttpClient['json']>>;
+async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
+  const http = client(ctx);
+  const out = new Map<string, PollResult>();
+  let firstError: unknown;
+  // No list endpoint: one GET /jobs/:id per job.
+  for (const job of jobs) {
     try {
-      answer = await http.json<unknown>({ method: 'POST', path: '/jobs/v2', json: body, idempotent: false });
+      out.set(job.id, await pollOne(job, http, ctx));
     } catch (e) {
-      explain(e, 'the job');
+      if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'rate_limit')) explain(e, 'checking job status');
+      firstError ??= e;
+      ctx.log('warn', `TechForge status check for job ${job.providerJobId ?? job.id} failed; will try again`, { error: (e as Error).message });
     }
-    const { data, res } = answer;
-    const providerJobId = createdId(data);
-    if (!providerJobId) {
-      const said = isObj(data) ? (str(data.message) ?? str(data.error)) : undefined;
-      throw new ProviderError(
-        'unknown_outcome',
-        `TechForge answered HTTP ${res.status}${said ? ` ("${said}")` : ''} without a job id; the job may have been created`,
-        { code: 'no_job_id', status: res.status, ...(res.requestId ? { requestId: res.requestId } : {}) },
-      );
-    }
-    const word = isObj(data) ? statusWordOf(data) : undefined;
-    const state = word ? mapWord(word) : undefined;
-    // Only a queued/running word is trusted from the create answer; anything else is learnt by polling.
-    const initial: PollResult | undefined = state === 'queued' || state === 'running' ? { state, rawStatus: word ?? '' } : undefined;
-    return {
-      providerJobId,
-      providerState: { mode: template ? 'template' : 'talking_video', sentAt },
-      ...(res.requestId ? { requestId: res.requestId } : {}),
-      ...(initial ? { initial } : {}),
-    };
-  },
+  }
+  if (out.size === 0 && firstError !== undefined) explain(firstError, 'checking job status');
+  return out;
+}
 
-  async poll(jobs, ctx) {
-    const http = client(ctx);
-    const out = new Map<string, PollResult>();
-    let firstError: unknown;
-    // No list endpoint: one GET /jobs/:id per job.
-    for (const job of jobs) {
-      try {
-        out.set(job.id, await pollOne(job, http, ctx));
-      } catch (e) {
-        if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'rate_limit')) explain(e, 'checking job status');
-        firstError ??= e;
-        ctx.log('warn', `TechForge status check for job ${job.providerJobId ?? job.id} failed; will try again`, { error: (e as Error).message });
-      }
+async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
+  const http = client(ctx);
+  let key = str(job.providerState.outputKey);
+  if (!key) {
+    if (!job.providerJobId) throw new ProviderError('not_found', 'No TechForge job id was recorded, so its video cannot be found', { code: 'no_provider_job_id' });
+    let fetched: Awaited<ReturnType<typeof fetchRow>>;
+    try {
+      fetched = await fetchRow(http, job.providerJobId);
+    } catch (e) {
+      explain(e, `job ${job.providerJobId}`);
     }
-    if (out.size === 0 && firstError !== undefined) explain(firstError, 'checking job status');
-    return out;
-  },
+    if (!fetched.row) throw new ProviderError('not_found', notFound(job.providerJobId, fetched.said).error!.message, { code: 'job_not_found' });
+    key = outputKeyOf(fetched.row);
+    if (!key) throw new ProviderError('not_found', `TechForge job ${job.providerJobId} has no output file (status ${str(fetched.row.job_status) ?? 'unknown'})`, { code: 'no_output' });
+  }
+  if (/^https?:\/\//i.test(key)) {
+    // [UNCONFIRMED] the docs show a storage key; if a full URL ever appears it is used as given.
+    ctx.log('info', 'TechForge output is already a URL; downloading it without signing', { providerJobId: job.providerJobId });
+    return { url: key, extension: videoExtension(key), expiresAt: expiryOf({}, key, ctx.now()) };
+  }
+  // The storage key is exchanged right before each download: the signed URL is short-lived and the
+  // reference says no expiry is returned [CONFLICT with the overview's expiresAt].
+  let data: unknown;
+  try {
+    ({ data } = await http.json<unknown>({ method: 'GET', path: '/storage/generate-signed-path', query: { path: key } }));
+  } catch (e) {
+    explain(e, `the video file ${key}`);
+  }
+  const body = isObj(data) ? data : {};
+  const url = str(body.signedUrl) ?? str(body.signed_url) ?? str(body.url);
+  if (!url) {
+    const said = str(body.error) ?? str(body.message);
+    if (said && /not\s*found/i.test(said)) throw new ProviderError('not_found', `TechForge could not find the video file ${key}: ${said}`, { code: 'output_not_found' });
+    throw new ProviderError('transient', `TechForge gave no download link for ${key}${said ? `: ${said}` : ''}`, { code: 'no_signed_url' });
+  }
+  return { url, expiresAt: expiryOf(body, url, ctx.now()), extension: videoExtension(key) };
+}
 
-  async output(job, ctx): Promise<DownloadSpec> {
-    const http = client(ctx);
-    let key = str(job.providerState.outputKey);
-    if (!key) {
-      if (!job.providerJobId) throw new ProviderError('not_found', 'No TechForge job id was recorded, so its video cannot be found', { code: 'no_provider_job_id' });
-      let fetched: Awaited<ReturnType<typeof fetchRow>>;
-      try {
-        fetched = await fetchRow(http, job.providerJobId);
-      } catch (e) {
-        explain(e, `job ${job.providerJobId}`);
-      }
-      if (!fetched.row) throw new ProviderError('not_found', notFound(job.providerJobId, fetched.said).error!.message, { code: 'job_not_found' });
-      key = outputKeyOf(fetched.row);
-      if (!key) throw new ProviderError('not_found', `TechForge job ${job.providerJobId} has no output file (status ${str(fetched.row.job_status) ?? 'unknown'})`, { code: 'no_output' });
+async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<ReconcileResult> {
+  if (job.providerJobId) {
+    try {
+      const { row, said } = await fetchRow(client(ctx), job.providerJobId);
+      if (row) return { outcome: 'found', providerJobId: job.providerJobId, evidence: `TechForge knows job ${job.providerJobId} (status ${str(row.job_status) ?? str(row.status) ?? 'unknown'})` };
+      return { outcome: 'unknown', evidence: `A TechForge job id (${job.providerJobId}) was recorded, but TechForge now says "${said}" for it.` };
+    } catch (e) {
+      return { outcome: 'found', providerJobId: job.providerJobId, evidence: `TechForge job id ${job.providerJobId} was recorded when the job was sent (could not check it now: ${(e as Error).message})` };
     }
-    if (/^https?:\/\//i.test(key)) {
-      // [UNCONFIRMED] the docs show a storage key; if a full URL ever appears it is used as given.
-      ctx.log('info', 'TechForge output is already a URL; downloading it without signing', { providerJobId: job.providerJobId });
-      return { url: key, extension: extensionOf(new URL(key).pathname), expiresAt: expiryOf({}, key, ctx.now()) };
-    }
-    // The storage key is exchanged right before each download: the signed URL is short-lived and the
-    // reference says no expiry is returned [CONFLICT with the overview's expiresAt].
+  }
+  const p = job.input.params;
+  const when = job.submittedAt !== null ? new Date(job.submittedAt).toISOString() : 'at an unknown time';
+  const mode = techforgeIsTemplate(p) ? 'template job' : 'talking video';
+  const parts = [
+    `${mode} (${String(p.job_type ?? 'ai_talking_video')})`,
+    p.project_id !== undefined ? `project ${String(p.project_id)}` : undefined,
+    p.template_id !== undefined ? `template ${String(p.template_id)}` : undefined,
+    job.input.avatar ? `image ${describeInput(job.input.avatar, ctx)}` : undefined,
+    job.input.audio ? `audio ${describeInput(job.input.audio, ctx)}` : undefined,
+  ].filter(Boolean);
+  return {
+    outcome: 'unknown',
+    evidence:
+      `TechForge has no way to list jobs, so it cannot be checked whether the request sent ${when} created a job. ` +
+      `Sent: ${parts.join(', ')} ("${job.input.title}"). Look in TFI Studio (${STUDIO_URL}) for a job created around that time before sending it again.`,
+  };
+}
+
+async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+  try {
+    const { data } = await client(ctx).json<unknown>({ method: 'GET', path: '/auth/credits' });
+    const balance = isObj(data) ? creditsOf(data.credits) : undefined;
+    return balance
+      ? { ok: true, message: `The TechForge API key works: ${balance.amount} credits left`, balance }
+      : { ok: true, message: 'The TechForge API key works (no credit balance in the answer)' };
+  } catch (e) {
+    if (!isProviderError(e)) throw e;
+    if (e.code === 'missing_api_key') return { ok: false, message: e.message };
+    return { ok: false, message: friendly(e, 'checking the credit balance').message };
+  }
+}
+
+async function listOptions(list: string, ctx: AdapterContext): Promise<readonly PickerOption[]> {
+  const http = client(ctx);
+  if (list === 'projects') {
     let data: unknown;
     try {
-      ({ data } = await http.json<unknown>({ method: 'GET', path: '/storage/generate-signed-path', query: { path: key } }));
+      ({ data } = await http.json<unknown>({ method: 'GET', path: '/api/provider/projects/active' }));
     } catch (e) {
-      explain(e, `the video file ${key}`);
+      explain(e, 'the project list');
     }
-    const body = isObj(data) ? data : {};
-    const url = str(body.signedUrl) ?? str(body.signed_url) ?? str(body.url);
-    if (!url) {
-      const said = str(body.error) ?? str(body.message);
-      if (said && /not\s*found/i.test(said)) throw new ProviderError('not_found', `TechForge could not find the video file ${key}: ${said}`, { code: 'output_not_found' });
-      throw new ProviderError('transient', `TechForge gave no download link for ${key}${said ? `: ${said}` : ''}`, { code: 'no_signed_url' });
-    }
-    return { url, expiresAt: expiryOf(body, url, ctx.now()), extension: extensionOf(key) };
-  },
-
-  async reconcile(job, ctx): Promise<ReconcileResult> {
-    if (job.providerJobId) {
-      try {
-        const { row, said } = await fetchRow(client(ctx), job.providerJobId);
-        if (row) return { outcome: 'found', providerJobId: job.providerJobId, evidence: `TechForge knows job ${job.providerJobId} (status ${str(row.job_status) ?? str(row.status) ?? 'unknown'})` };
-        return { outcome: 'unknown', evidence: `A TechForge job id (${job.providerJobId}) was recorded, but TechForge now says "${said}" for it.` };
-      } catch (e) {
-        return { outcome: 'found', providerJobId: job.providerJobId, evidence: `TechForge job id ${job.providerJobId} was recorded when the job was sent (could not check it now: ${(e as Error).message})` };
-      }
-    }
-    const p = job.input.params;
-    const when = job.submittedAt !== null ? new Date(job.submittedAt).toISOString() : 'at an unknown time';
-    const mode = techforgeIsTemplate(p) ? 'template job' : 'talking video';
-    const parts = [
-      `${mode} (${String(p.job_type ?? 'ai_talking_video')})`,
-      p.project_id !== undefined ? `project ${String(p.project_id)}` : undefined,
-      p.template_id !== undefined ? `template ${String(p.template_id)}` : undefined,
-      job.input.avatar ? `image ${describeInput(job.input.avatar, ctx)}` : undefined,
-      job.input.audio ? `audio ${describeInput(job.input.audio, ctx)}` : undefined,
-    ].filter(Boolean);
-    return {
-      outcome: 'unknown',
-      evidence:
-        `TechForge has no way to list jobs, so it cannot be checked whether the request sent ${when} created a job. ` +
-        `Sent: ${parts.join(', ')} ("${job.input.title}"). Look in TFI Studio (${STUDIO_URL}) for a job created around that time before sending it again.`,
-    };
-  },
-
-  async testCredentials(ctx) {
-    try {
-      const { data } = await client(ctx).json<unknown>({ method: 'GET', path: '/auth/credits' });
-      const balance = isObj(data) ? creditsOf(data.credits) : undefined;
-      return balance
-        ? { ok: true, message: `The TechForge API key works: ${balance.amount} credits left`, balance }
-        : { ok: true, message: 'The TechForge API key works (no credit balance in the answer)' };
-    } catch (e) {
-      if (!isProviderError(e)) throw e;
-      if (e.code === 'missing_api_key') return { ok: false, message: e.message };
-      return { ok: false, message: friendly(e, 'checking the credit balance').message };
-    }
-  },
-
-  async listOptions(list, ctx): Promise<readonly PickerOption[]> {
-    const http = client(ctx);
-    if (list === 'projects') {
-      let data: unknown;
-      try {
-        ({ data } = await http.json<unknown>({ method: 'GET', path: '/api/provider/projects/active' }));
-      } catch (e) {
-        explain(e, 'the project list');
-      }
-      const rows = isObj(data) && Array.isArray(data.data) ? data.data.filter(isObj) : [];
-      return rows
-        .filter((r) => str(r.projectId))
-        .map((r) => {
-          const dates = [str(r.startDate), str(r.endDate)].filter(Boolean).map((d) => d!.slice(0, 10));
-          const detail = [str(r.projectType), dates.length ? dates.join(' – ') : undefined].filter(Boolean).join(' · ');
-          return { value: String(r.projectId), label: str(r.projectName) ?? String(r.projectId), ...(detail ? { detail } : {}) };
-        });
-    }
-    const m = /^fields:(.+)$/.exec(list);
-    if (m) {
-      const projectId = m[1]!;
-      let data: unknown;
-      try {
-        ({ data } = await http.json<unknown>({ method: 'GET', path: `/api/provider/projects/${encodeURIComponent(projectId)}/mapping-fields` }));
-      } catch (e) {
-        explain(e, `the fields of project ${projectId}`);
-      }
-      const inner = isObj(data) && isObj(data.data) ? data.data : undefined;
-      if (!inner || !isObj(inner.fields)) {
-        // Some TFI controllers answer 200 {message: "...not found"} instead of 404 (PROVIDERS.md §2.4).
-        const said = isObj(data) ? (str(data.message) ?? str(data.error)) : undefined;
-        throw new ProviderError('not_found', `TechForge could not find the fields of project ${projectId}${said ? `: ${said}` : ''}`, { code: 'project_not_found' });
-      }
-      return Object.entries(inner.fields).map(([key, f]) => {
-        const label = isObj(f) ? str(f.label) : undefined;
-        const kind = isObj(f) ? str(f.instructionType) : undefined;
-        return { value: key, label: label ?? key, ...(kind ? { detail: kind } : {}) };
+    const rows = isObj(data) && Array.isArray(data.data) ? data.data.filter(isObj) : [];
+    return rows
+      .filter((r) => str(r.projectId))
+      .map((r) => {
+        const dates = [str(r.startDate), str(r.endDate)].filter(Boolean).map((d) => d!.slice(0, 10));
+        const detail = [str(r.projectType), dates.length ? dates.join(' – ') : undefined].filter(Boolean).join(' · ');
+        return { value: String(r.projectId), label: str(r.projectName) ?? String(r.projectId), ...(detail ? { detail } : {}) };
       });
+  }
+  const m = /^fields:(.+)$/.exec(list);
+  if (m) {
+    const projectId = m[1]!;
+    let data: unknown;
+    try {
+      ({ data } = await http.json<unknown>({ method: 'GET', path: `/api/provider/projects/${encodeURIComponent(projectId)}/mapping-fields` }));
+    } catch (e) {
+      explain(e, `the fields of project ${projectId}`);
     }
-    throw new ProviderError('permanent', `TechForge has no picker list "${list}" (known: projects, fields:<projectId>)`, { code: 'unknown_list' });
-  },
-};
+    const inner = isObj(data) && isObj(data.data) ? data.data : undefined;
+    if (!inner || !isObj(inner.fields)) {
+      // Some TFI controllers answer 200 {message: "...not found"} instead of 404 (PROVIDERS.md §2.4).
+      const said = isObj(data) ? (str(data.message) ?? str(data.error)) : undefined;
+      throw new ProviderError('not_found', `TechForge could not find the fields of project ${projectId}${said ? `: ${said}` : ''}`, { code: 'project_not_found' });
+    }
+    return Object.entries(inner.fields).map(([key, f]) => {
+      const label = isObj(f) ? str(f.label) : undefined;
+      const kind = isObj(f) ? str(f.instructionType) : undefined;
+      return { value: key, label: label ?? key, ...(kind ? { detail: kind } : {}) };
+    });
+  }
+  throw new ProviderError('permanent', `TechForge has no picker list "${list}" (known: projects, fields:<projectId>)`, { code: 'unknown_list' });
+}
+
+export const techforgeAdapter = defineAdapter(techforgeSpec, { submit, poll, output, reconcile, testCredentials, listOptions });
