@@ -3,7 +3,8 @@
  * "creatify.ai API" 1.0.0) and its changelog as of May 2026, summarised in PROVIDERS.md §5.
  *
  * Known gaps (be tolerant, check against the live service):
- * - Error bodies are not documented; DRF-style `{"detail": …}` and `{field: [msgs]}` are assumed [UNCONFIRMED].
+ * - Error bodies are not documented; DRF-style `{"detail": …}` and `{field: [msgs]}` are assumed [UNCONFIRMED]
+ *   and read by the kit's `readDrfError`.
  * - The Aurora v2 resolution field name (`resolution`) is a guess [UNCONFIRMED].
  * - `GET /api/aurora/` and `GET /api/custom_template_jobs/` (lists, for reconcile) are [UNCONFIRMED]; a 404/405
  *   makes reconcile answer "unknown". Only `GET /api/lipsyncs/` is documented.
@@ -13,16 +14,29 @@
  * - Output URL lifetime is not documented (Aurora: at least 7 days); `output()` always fetches the job again.
  */
 import { createHash } from 'node:crypto';
-import { paramIssues } from '../../../shared/provider-spec';
 import { creatifyModelOf, creatifyParams, creatifyProductOf, creatifySpec, PARAMS_OF } from '../../../shared/providers/creatify';
-import { formatIssue } from '../../../shared/result';
 import { ProviderError, isProviderError } from './http';
 import type { CreatifyParams, CreatifyProduct } from '../../../shared/providers/creatify';
 import type { InputRef, Money } from '../../../shared/model';
-import type { ErrorBodyReader, HttpClient, HttpRequest } from './http';
-import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ProviderAdapter, ReconcileResult, SubmitResult } from './types';
-
-type Json = Record<string, unknown>;
+import type { HttpClient, HttpRequest } from './http';
+import {
+  checkedParams,
+  defineAdapter,
+  downloadExpiry,
+  drfPage,
+  isObj as isObject,
+  nextQuery,
+  noProviderId,
+  num,
+  readDrfError,
+  readPages,
+  reword,
+  str,
+  videoExtension,
+  type Json,
+  type UrlLifetime,
+} from './kit';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ReconcileResult, SubmitResult } from './types';
 
 const RESOURCE: Readonly<Record<CreatifyProduct, string>> = {
   aurora: '/api/aurora/',
@@ -47,21 +61,10 @@ const MAX_LIST_PAGES_OPTIONS = 20;
 
 const renderKey = (providerJobId: string): string => `render:${providerJobId}`;
 
+/** Not documented (Aurora: the video is kept at least 7 days); output() always fetches the job again. */
+const URL_LIFETIME: UrlLifetime = { unknown: 'not documented; output() re-reads the job for a fresh link' };
+
 // ---------------------------------------------------------------------------------------------- helpers
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
-}
-
-function num(v: unknown): number | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v)) return Number(v);
-  return undefined;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** `progress` is a string on lipsyncs ("0.45") and a number elsewhere; either a fraction or a percentage. */
 export function creatifyProgress(v: unknown): number | undefined {
@@ -105,105 +108,39 @@ function jobPath(product: CreatifyProduct, id: string): string {
 
 /** A list answer: a plain array (DRF without pagination) or a page `{count, next, previous, results}`. */
 function listItems(data: unknown): Readonly<{ items: Json[]; next: string | undefined }> {
-  if (Array.isArray(data)) return { items: data.filter(isObject), next: undefined };
-  if (isObject(data) && Array.isArray(data.results)) return { items: data.results.filter(isObject), next: str(data.next) };
-  throw new ProviderError('transient', 'Creatify answered a list request with something that is not a list', { code: 'malformed_response' });
+  const page = drfPage(data);
+  if (!page) throw new ProviderError('transient', 'Creatify answered a list request with something that is not a list', { code: 'malformed_response' });
+  return { items: page.items.filter(isObject), next: page.next };
 }
 
 // ---------------------------------------------------------------------------------------------- errors
 
-function fieldMessages(value: unknown, prefix: string, out: string[]): void {
-  if (Array.isArray(value)) {
-    const texts = value.filter((x): x is string => typeof x === 'string');
-    if (texts.length) out.push(`${prefix ? `${prefix}: ` : ''}${texts.join(' ')}`);
-    value.forEach((x, i) => {
-      if (isObject(x)) fieldMessages(x, prefix ? `${prefix}[${i}]` : `[${i}]`, out);
-    });
-    return;
-  }
-  if (!isObject(value)) return;
-  for (const [k, v] of Object.entries(value)) {
-    if (k === 'code' || k === 'status_code') continue;
-    // DRF puts errors that concern no single field under non_field_errors.
-    const name = k === 'non_field_errors' ? prefix : prefix ? `${prefix}.${k}` : k;
-    if (typeof v === 'string' && prefix) out.push(`${name}: ${v}`);
-    else fieldMessages(v, name, out);
-  }
-}
-
-/**
- * Error bodies are not documented [UNCONFIRMED]; the docs show Django REST Framework traits, so this reads
- * `{"detail": "…", "code"?: "…"}`, field errors `{field: ["msg"]}` (nested too), a bare list `["msg"]`,
- * and `{message}` / `{error}` as a fallback.
- */
-export const readCreatifyError: ErrorBodyReader = (status, body, text) => {
-  if (isObject(body)) {
-    const code = str(body.code) ?? str(body.error_code);
-    const withCode = (message: string) => ({ ...(code ? { code } : {}), message });
-    const detail = body.detail;
-    if (typeof detail === 'string' && detail.trim()) return withCode(detail.trim());
-    if (detail !== undefined) {
-      const parts: string[] = [];
-      fieldMessages(detail, '', parts);
-      if (parts.length) return withCode(parts.join('; '));
-    }
-    const parts: string[] = [];
-    fieldMessages(body, '', parts);
-    if (parts.length) return withCode(parts.join('; '));
-    const other = str(body.message) ?? str(body.error);
-    if (other) return withCode(other);
-    if (isObject(body.error)) {
-      const m = str(body.error.message);
-      if (m) return withCode(m);
-    }
-  }
-  if (Array.isArray(body)) {
-    const parts: string[] = [];
-    fieldMessages(body, '', parts);
-    if (parts.length) return { message: parts.join('; ') };
-  }
-  const t = text.trim();
-  return { message: t && t.length < 300 && !t.startsWith('<') ? t : `HTTP ${status}` };
-};
-
 /** Rewrites the shared client's error into a message a creator understands, keeping its kind and timing. */
 function explain(e: unknown, what: string): unknown {
   if (!isProviderError(e)) return e;
-  const opts = {
-    ...(e.status !== undefined ? { status: e.status } : {}),
-    code: e.code,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.requestId ? { requestId: e.requestId } : {}),
-    cause: e,
-  };
   const http = e.status !== undefined ? `HTTP ${e.status}: ` : '';
   // Creatify's out-of-credits answer is undocumented: 402, or a 4xx whose message speaks of credits
   // (a 403 "not enough credits" must not send the user to re-enter a valid key).
   if (e.status === 402 || (e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429 && /\bcredits?\b/i.test(e.message))) {
-    return new ProviderError('permanent', `Creatify has not enough credits to ${what} (${http}${e.message}). Add credits or upgrade the API plan at app.creatify.ai.`, {
-      ...opts,
+    return reword(e, `Creatify has not enough credits to ${what} (${http}${e.message}). Add credits or upgrade the API plan at app.creatify.ai.`, {
+      kind: 'permanent',
       code: 'insufficient_credits',
     });
   }
   switch (e.kind) {
     case 'auth':
-      return new ProviderError(
-        'auth',
+      return reword(
+        e,
         `Creatify refused the API credentials while trying to ${what} (${http}${e.message}). Check both the API ID (sent as X-API-ID) and the API key (sent as X-API-KEY) in the Creatify provider settings.`,
-        opts,
       );
     case 'permanent':
-      return new ProviderError('permanent', `Creatify rejected the request to ${what}: ${e.message} (${e.code})`, opts);
+      return reword(e, `Creatify rejected the request to ${what}: ${e.message} (${e.code})`);
     case 'rate_limit':
-      return new ProviderError(
-        'rate_limit',
-        `Creatify is limiting requests (${http}${e.message}) while trying to ${what}; trying again ${e.retryAfterMs !== undefined ? `in ${Math.ceil(e.retryAfterMs / 1000)} s` : 'later'}`,
-        opts,
-      );
+      return reword(e, `Creatify is limiting requests (${http}${e.message}) while trying to ${what}; trying again ${e.retryAfterMs !== undefined ? `in ${Math.ceil(e.retryAfterMs / 1000)} s` : 'later'}`);
     case 'not_found':
-      return new ProviderError('not_found', `Creatify answered "not found" while trying to ${what} (${http}${e.message})`, opts);
+      return reword(e, `Creatify answered "not found" while trying to ${what} (${http}${e.message})`);
     default:
-      return new ProviderError(e.kind, `Creatify: could not ${what}: ${e.message}`, opts);
+      return reword(e, `Creatify: could not ${what}: ${e.message}`);
   }
 }
 
@@ -216,7 +153,7 @@ function client(ctx: AdapterContext): HttpClient {
     const missing = [!apiId ? 'API ID (X-API-ID)' : '', !apiKey ? 'API key (X-API-KEY)' : ''].filter(Boolean).join(' and ');
     throw new ProviderError('auth', `Creatify needs both the API ID and the API key from app.creatify.ai settings; missing: ${missing}`, { code: 'missing_credentials' });
   }
-  return ctx.http.with({ headers: () => ({ 'X-API-ID': apiId, 'X-API-KEY': apiKey }), readError: readCreatifyError });
+  return ctx.http.with({ headers: () => ({ 'X-API-ID': apiId, 'X-API-KEY': apiKey }), readError: readDrfError });
 }
 
 async function call<T = Json>(ctx: AdapterContext, req: HttpRequest, what: string): Promise<Readonly<{ data: T; requestId: string | undefined }>> {
@@ -235,10 +172,7 @@ async function getJob(ctx: AdapterContext, product: CreatifyProduct, id: string,
   return data;
 }
 
-/**
- * Reads a list endpoint page by page until `stop` says enough or there are no more pages. The `next` link's query
- * is re-applied to the configured base URL instead of following it, so the auth headers never go to another origin.
- */
+/** Reads a list endpoint page by page until `stop` says enough or there are no more pages (kit: readPages, nextQuery). */
 async function readList(
   ctx: AdapterContext,
   path: string,
@@ -246,21 +180,15 @@ async function readList(
   maxPages: number,
   stop: (items: readonly Json[]) => boolean = () => false,
 ): Promise<Readonly<{ items: Json[]; complete: boolean; pages: number }>> {
-  const items: Json[] = [];
-  let query: Record<string, string> | undefined;
-  for (let page = 1; page <= maxPages; page++) {
-    const { data } = await call<unknown>(ctx, { method: 'GET', path, ...(query ? { query } : {}) }, what);
-    const res = listItems(data);
-    items.push(...res.items);
-    if (!res.next) return { items, complete: true, pages: page };
-    if (stop(items)) return { items, complete: false, pages: page };
-    try {
-      query = Object.fromEntries(new URL(res.next, ctx.baseUrl).searchParams);
-    } catch {
-      return { items, complete: false, pages: page };
-    }
-  }
-  return { items, complete: false, pages: maxPages };
+  const pages = await readPages(
+    async (next) => {
+      const query = next ? nextQuery(next, ctx.baseUrl) : undefined;
+      const { data } = await call<unknown>(ctx, { method: 'GET', path, ...(query ? { query } : {}) }, what);
+      return listItems(data);
+    },
+    { maxPages, more: (items) => !stop(items) },
+  );
+  return pages!;
 }
 
 async function urlOf(ref: InputRef, ctx: AdapterContext): Promise<string> {
@@ -331,12 +259,7 @@ function interpret(job: AdapterJob, data: Json, ctx: AdapterContext): PollResult
 // ---------------------------------------------------------------------------------------------- requests
 
 function parseParams(job: AdapterJob): CreatifyParams {
-  const res = creatifyParams.safeParse(job.input.params);
-  if (!res.success) {
-    const issues = paramIssues(creatifyParams, job.input.params);
-    throw new ProviderError('permanent', `Creatify job settings are invalid: ${issues.map(formatIssue).join('; ')}`, { code: 'invalid_params' });
-  }
-  return res.data;
+  return checkedParams(creatifyParams, job.input.params, 'Creatify job settings are invalid');
 }
 
 function need<T>(value: T | undefined, message: string): T {
@@ -388,34 +311,6 @@ async function createBody(product: CreatifyProduct, p: CreatifyParams, job: Adap
     ...common,
     ...(p.is_hidden !== undefined ? { is_hidden: p.is_hidden } : {}),
   };
-}
-
-function expiryOf(url: string, fetchedAt: number): number | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  const q = u.searchParams;
-  const amzExpires = num(q.get('X-Amz-Expires'));
-  if (amzExpires !== undefined && amzExpires > 0) {
-    const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(q.get('X-Amz-Date') ?? '');
-    const signedAt = d ? Date.UTC(Number(d[1]), Number(d[2]) - 1, Number(d[3]), Number(d[4]), Number(d[5]), Number(d[6])) : fetchedAt;
-    return signedAt + amzExpires * 1000;
-  }
-  const expires = num(q.get('Expires'));
-  return expires !== undefined && expires > 0 ? expires * 1000 : undefined;
-}
-
-function extensionOf(url: string): string {
-  try {
-    const m = /\.([a-z0-9]{2,4})$/i.exec(new URL(url).pathname);
-    const ext = m?.[1]?.toLowerCase();
-    return ext && ['mp4', 'mov', 'webm', 'm4v'].includes(ext) ? ext : 'mp4';
-  } catch {
-    return 'mp4';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------- reconcile
@@ -506,145 +401,139 @@ function templateOption(t: Json): PickerOption | undefined {
 
 // ---------------------------------------------------------------------------------------------- adapter
 
-export const creatifyAdapter: ProviderAdapter = {
-  id: 'creatify',
-  describe: () => creatifySpec,
-  validate: (input) => creatifySpec.validate(input),
-  estimateCost: (input) => creatifySpec.estimateCost(input),
+async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
+  const p = parseParams(job);
+  const product = p.product;
+  const name = creatifyMarker(job.input.title, job.idempotencyKey);
+  const body = await createBody(product, p, job, ctx, name);
+  // Templates start with the preview (seed doc): nothing is rendered in full until the user approves it.
+  const path = product === 'template' ? `${RESOURCE.template}preview/` : RESOURCE[product];
+  const { data, requestId } = await call<unknown>(
+    ctx,
+    { method: 'POST', path, json: body, idempotent: false, ...(product === 'template' ? { timeoutMs: PREVIEW_TIMEOUT_MS } : {}) },
+    `create the ${LABEL[product]} job "${job.input.title}"`,
+  );
+  const id = isObject(data) ? (str(data.id) ?? (typeof data.id === 'number' ? String(data.id) : undefined)) : undefined;
+  if (!isObject(data) || !id) {
+    throw new ProviderError('unknown_outcome', `Creatify accepted the ${LABEL[product]} job but its answer names no job id; it will be looked up by its name "${name}"`, {
+      code: 'missing_id',
+      ...(requestId ? { requestId } : {}),
+    });
+  }
+  const state: Json = { product, marker: name, ...(product === 'template' ? { phase: 'preview' } : {}) };
+  const initial = interpret({ ...job, providerJobId: id, providerState: state }, data, ctx);
+  return { providerJobId: id, providerState: { ...state, ...(initial.providerState ?? {}) }, ...(requestId ? { requestId } : {}), initial };
+}
 
-  async submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
-    const p = parseParams(job);
-    const product = p.product;
-    const name = creatifyMarker(job.input.title, job.idempotencyKey);
-    const body = await createBody(product, p, job, ctx, name);
-    // Templates start with the preview (seed doc): nothing is rendered in full until the user approves it.
-    const path = product === 'template' ? `${RESOURCE.template}preview/` : RESOURCE[product];
-    const { data, requestId } = await call<unknown>(
-      ctx,
-      { method: 'POST', path, json: body, idempotent: false, ...(product === 'template' ? { timeoutMs: PREVIEW_TIMEOUT_MS } : {}) },
-      `create the ${LABEL[product]} job "${job.input.title}"`,
-    );
-    const id = isObject(data) ? (str(data.id) ?? (typeof data.id === 'number' ? String(data.id) : undefined)) : undefined;
-    if (!isObject(data) || !id) {
-      throw new ProviderError('unknown_outcome', `Creatify accepted the ${LABEL[product]} job but its answer names no job id; it will be looked up by its name "${name}"`, {
-        code: 'missing_id',
-        ...(requestId ? { requestId } : {}),
-      });
-    }
-    const state: Json = { product, marker: name, ...(product === 'template' ? { phase: 'preview' } : {}) };
-    const initial = interpret({ ...job, providerJobId: id, providerState: state }, data, ctx);
-    return { providerJobId: id, providerState: { ...state, ...(initial.providerState ?? {}) }, ...(requestId ? { requestId } : {}), initial };
-  },
-
-  async poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
-    const out = new Map<string, PollResult>();
-    const listed = new Map<string, Json>();
-    const lipsyncIds = new Set(jobs.filter((j) => j.providerJobId && productOf(j) === 'lipsync').map((j) => j.providerJobId!));
-    if (lipsyncIds.size >= LIST_POLL_MIN) {
-      // GET /api/lipsyncs/ is documented: one request answers many running AI avatar jobs.
-      try {
-        const res = await readList(ctx, RESOURCE.lipsync, 'list AI avatar jobs', MAX_LIST_PAGES_POLL, (items) => [...lipsyncIds].every((id) => items.some((i) => i.id === id)));
-        for (const item of res.items) {
-          const id = str(item.id);
-          if (id && lipsyncIds.has(id)) listed.set(id, item);
-        }
-      } catch (e) {
-        if (!isProviderError(e) || !(e.kind === 'not_found' || e.kind === 'permanent')) throw e;
-        ctx.log('warn', `Creatify AI avatar list failed (${e.message}); polling each job instead`);
-      }
-    }
-    for (const job of jobs) {
-      const product = productOf(job);
-      const id = job.providerJobId;
-      if (!id) {
-        out.set(job.id, { state: 'not_found', rawStatus: '(no provider id)', error: { code: 'no_provider_id', message: 'This job has no Creatify job id to check' } });
-        continue;
-      }
-      let data = listed.get(id);
-      if (!data) {
-        try {
-          data = await getJob(ctx, product, id);
-        } catch (e) {
-          if (isProviderError(e) && e.kind === 'not_found') {
-            out.set(job.id, { state: 'not_found', rawStatus: `HTTP ${e.status ?? 404}`, error: { code: 'not_found', message: e.message } });
-            continue;
-          }
-          throw e;
-        }
-      }
-      out.set(job.id, interpret(job, data, ctx));
-    }
-    return out;
-  },
-
-  async output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
-    const product = productOf(job);
-    const id = need(job.providerJobId ?? undefined, 'This job has no Creatify job id');
-    const fetchedAt = ctx.now();
-    const data = await getJob(ctx, product, id, 'fetch');
-    const field = FINAL_FIELD[product];
-    const url = str(data[field]);
-    if (!url) {
-      throw new ProviderError('not_found', `Creatify ${LABEL[product]} job ${id} has no finished video (${field} is empty, status ${String(data.status ?? 'unknown')})`, { code: 'no_output' });
-    }
-    const expiresAt = expiryOf(url, fetchedAt);
-    const thumb = str(data.video_thumbnail);
-    return { url, extension: extensionOf(url), ...(expiresAt !== undefined ? { expiresAt } : {}), ...(thumb ? { thumbnail: { url: thumb } } : {}) };
-  },
-
-  reconcile,
-
-  async approve(job: AdapterJob, ctx: AdapterContext): Promise<void> {
-    const product = productOf(job);
-    if (product !== 'template') throw new ProviderError('permanent', `Creatify ${LABEL[product]} jobs have no preview to approve`, { code: 'no_preview' });
-    const id = need(job.providerJobId ?? undefined, 'This job has no Creatify job id');
-    // Render costs credits and nothing documents what a second render call does, so look first: a lost answer
-    // to an earlier approve may already have started it.
-    const data = await getJob(ctx, product, id, 'approve');
-    const status = String(data.status ?? '').toLowerCase();
-    if (status === 'failed' || status === 'rejected') {
-      throw new ProviderError('permanent', `Creatify ${status === 'rejected' ? 'rejected' : 'failed'} this custom template job: ${str(data.failed_reason) ?? 'no reason given'}`, { code: status });
-    }
-    const alreadyRendering = str(data.video_output) !== undefined || (status !== 'done' && (job.providerState.phase === 'preview_ready' || ctx.state.get(renderKey(id)) !== undefined));
-    if (alreadyRendering) {
-      ctx.log('info', `Creatify custom template job ${id} is already rendering (status ${status}); render not requested again`, { providerJobId: id });
-      ctx.state.set(renderKey(id), String(ctx.now()));
-      return;
-    }
-    if (status !== 'done' || !str(data.preview)) {
-      throw new ProviderError('transient', `The preview of Creatify custom template job ${id} is not ready yet (status ${status || 'unknown'})`, { code: 'preview_not_ready' });
-    }
-    await call<unknown>(ctx, { method: 'POST', path: `${jobPath('template', id)}render/`, json: {}, idempotent: false }, `render custom template job ${id}`);
-    // approve() returns nothing, so the phase goes to the per-provider state store until poll records it.
-    ctx.state.set(renderKey(id), String(ctx.now()));
-  },
-
-  async testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
+  const out = new Map<string, PollResult>();
+  const listed = new Map<string, Json>();
+  const lipsyncIds = new Set(jobs.filter((j) => j.providerJobId && productOf(j) === 'lipsync').map((j) => j.providerJobId!));
+  if (lipsyncIds.size >= LIST_POLL_MIN) {
+    // GET /api/lipsyncs/ is documented: one request answers many running AI avatar jobs.
     try {
-      const { data } = await call<unknown>(ctx, { method: 'GET', path: '/api/remaining_credits/' }, 'read the remaining credits');
-      const credits = isObject(data) ? num(data.remaining_credits) : undefined;
-      if (credits === undefined) return { ok: true, message: 'Creatify accepted the API ID and key (the answer named no credit balance)' };
-      return { ok: true, message: `Creatify accepted the API ID and key: ${credits} credits left`, balance: { amount: credits, unit: 'credits' } };
+      const res = await readList(ctx, RESOURCE.lipsync, 'list AI avatar jobs', MAX_LIST_PAGES_POLL, (items) => [...lipsyncIds].every((id) => items.some((i) => i.id === id)));
+      for (const item of res.items) {
+        const id = str(item.id);
+        if (id && lipsyncIds.has(id)) listed.set(id, item);
+      }
     } catch (e) {
-      if (isProviderError(e)) return { ok: false, message: e.message };
-      throw e;
+      if (!isProviderError(e) || !(e.kind === 'not_found' || e.kind === 'permanent')) throw e;
+      ctx.log('warn', `Creatify AI avatar list failed (${e.message}); polling each job instead`);
     }
-  },
+  }
+  for (const job of jobs) {
+    const product = productOf(job);
+    const id = job.providerJobId;
+    if (!id) {
+      out.set(job.id, noProviderId('Creatify'));
+      continue;
+    }
+    let data = listed.get(id);
+    if (!data) {
+      try {
+        data = await getJob(ctx, product, id);
+      } catch (e) {
+        if (isProviderError(e) && e.kind === 'not_found') {
+          out.set(job.id, { state: 'not_found', rawStatus: `HTTP ${e.status ?? 404}`, error: { code: 'not_found', message: e.message } });
+          continue;
+        }
+        throw e;
+      }
+    }
+    out.set(job.id, interpret(job, data, ctx));
+  }
+  return out;
+}
 
-  async listOptions(list: string, ctx: AdapterContext): Promise<readonly PickerOption[]> {
-    if (list === 'personas') {
-      const { items } = await readList(ctx, '/api/personas/', 'list the avatars', MAX_LIST_PAGES_OPTIONS);
-      return items.map(personaOption).filter((o): o is PickerOption => o !== undefined);
-    }
-    if (list === 'voices') {
-      const { items } = await readList(ctx, '/api/voices/', 'list the voices', MAX_LIST_PAGES_OPTIONS);
-      return items.flatMap(voiceOptions);
-    }
-    if (list === 'templates') {
-      // [UNCONFIRMED] endpoint (third-party catalogue only).
-      const { items } = await readList(ctx, '/api/custom_templates/', 'list your custom templates', MAX_LIST_PAGES_OPTIONS);
-      return items.map(templateOption).filter((o): o is PickerOption => o !== undefined);
-    }
-    throw new ProviderError('permanent', `Creatify has no "${list}" list; known lists: personas, voices, templates`, { code: 'unknown_list' });
-  },
-};
+async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
+  const product = productOf(job);
+  const id = need(job.providerJobId ?? undefined, 'This job has no Creatify job id');
+  const fetchedAt = ctx.now();
+  const data = await getJob(ctx, product, id, 'fetch');
+  const field = FINAL_FIELD[product];
+  const url = str(data[field]);
+  if (!url) {
+    throw new ProviderError('not_found', `Creatify ${LABEL[product]} job ${id} has no finished video (${field} is empty, status ${String(data.status ?? 'unknown')})`, { code: 'no_output' });
+  }
+  const expiresAt = downloadExpiry(url, fetchedAt, URL_LIFETIME);
+  const thumb = str(data.video_thumbnail);
+  return { url, extension: videoExtension(url), ...(expiresAt !== undefined ? { expiresAt } : {}), ...(thumb ? { thumbnail: { url: thumb } } : {}) };
+}
+
+
+async function approve(job: AdapterJob, ctx: AdapterContext): Promise<void> {
+  const product = productOf(job);
+  if (product !== 'template') throw new ProviderError('permanent', `Creatify ${LABEL[product]} jobs have no preview to approve`, { code: 'no_preview' });
+  const id = need(job.providerJobId ?? undefined, 'This job has no Creatify job id');
+  // Render costs credits and nothing documents what a second render call does, so look first: a lost answer
+  // to an earlier approve may already have started it.
+  const data = await getJob(ctx, product, id, 'approve');
+  const status = String(data.status ?? '').toLowerCase();
+  if (status === 'failed' || status === 'rejected') {
+    throw new ProviderError('permanent', `Creatify ${status === 'rejected' ? 'rejected' : 'failed'} this custom template job: ${str(data.failed_reason) ?? 'no reason given'}`, { code: status });
+  }
+  const alreadyRendering = str(data.video_output) !== undefined || (status !== 'done' && (job.providerState.phase === 'preview_ready' || ctx.state.get(renderKey(id)) !== undefined));
+  if (alreadyRendering) {
+    ctx.log('info', `Creatify custom template job ${id} is already rendering (status ${status}); render not requested again`, { providerJobId: id });
+    ctx.state.set(renderKey(id), String(ctx.now()));
+    return;
+  }
+  if (status !== 'done' || !str(data.preview)) {
+    throw new ProviderError('transient', `The preview of Creatify custom template job ${id} is not ready yet (status ${status || 'unknown'})`, { code: 'preview_not_ready' });
+  }
+  await call<unknown>(ctx, { method: 'POST', path: `${jobPath('template', id)}render/`, json: {}, idempotent: false }, `render custom template job ${id}`);
+  // approve() returns nothing, so the phase goes to the per-provider state store until poll records it.
+  ctx.state.set(renderKey(id), String(ctx.now()));
+}
+
+async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+  try {
+    const { data } = await call<unknown>(ctx, { method: 'GET', path: '/api/remaining_credits/' }, 'read the remaining credits');
+    const credits = isObject(data) ? num(data.remaining_credits) : undefined;
+    if (credits === undefined) return { ok: true, message: 'Creatify accepted the API ID and key (the answer named no credit balance)' };
+    return { ok: true, message: `Creatify accepted the API ID and key: ${credits} credits left`, balance: { amount: credits, unit: 'credits' } };
+  } catch (e) {
+    if (isProviderError(e)) return { ok: false, message: e.message };
+    throw e;
+  }
+}
+
+async function listOptions(list: string, ctx: AdapterContext): Promise<readonly PickerOption[]> {
+  if (list === 'personas') {
+    const { items } = await readList(ctx, '/api/personas/', 'list the avatars', MAX_LIST_PAGES_OPTIONS);
+    return items.map(personaOption).filter((o): o is PickerOption => o !== undefined);
+  }
+  if (list === 'voices') {
+    const { items } = await readList(ctx, '/api/voices/', 'list the voices', MAX_LIST_PAGES_OPTIONS);
+    return items.flatMap(voiceOptions);
+  }
+  if (list === 'templates') {
+    // [UNCONFIRMED] endpoint (third-party catalogue only).
+    const { items } = await readList(ctx, '/api/custom_templates/', 'list your custom templates', MAX_LIST_PAGES_OPTIONS);
+    return items.map(templateOption).filter((o): o is PickerOption => o !== undefined);
+  }
+  throw new ProviderError('permanent', `Creatify has no "${list}" list; known lists: personas, voices, templates`, { code: 'unknown_list' });
+}
+
+export const creatifyAdapter = defineAdapter(creatifySpec, { submit, poll, output, reconcile, approve, testCredentials, listOptions });
