@@ -15,9 +15,10 @@
 import { createHash } from 'node:crypto';
 import { osharaModeOf, osharaParams, osharaSpec } from '../../../shared/providers/oshara';
 import type { OsharaMode } from '../../../shared/providers/oshara';
-import { FormData, ProviderError, defaultReadError, isProviderError, joinUrl } from './http';
-import type { ErrorBodyReader, ErrorKind, HttpRequest, HttpResponse } from './http';
-import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ProviderAdapter, ReconcileResult, SubmitResult } from './types';
+import { FormData, ProviderError, isProviderError } from './http';
+import type { ErrorKind, HttpRequest, HttpResponse } from './http';
+import { byProviderId, claimsIn, defineAdapter, detail, downloadExpiry, drfPage, idStr, isObj, nextQuery, providerIdOf, readDrfError, readPages, reword, str, videoExtension, type Json, type Page, type UrlLifetime } from './kit';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ReconcileResult, SubmitResult } from './types';
 
 const JOBS_PATH = '/video-jobs/';
 const VIDEO_ONLY_PATH = '/video-only/';
@@ -31,17 +32,14 @@ const VOICES_PATH = '/voices/';
 const MAX_LIST_PAGES = 10;
 /** Clock skew allowed between this machine and Oshara when comparing creation times. */
 const RECONCILE_WINDOW_MS = 2 * 60_000;
-/** The presigned URL lives 1 hour (`X-Amz-Expires=3600` in the jobs page example). */
-const DEFAULT_URL_TTL_MS = 3_600_000;
-const MAX_CLAIMS = 500;
+/** processed_video_url is presigned for 1 hour (jobs page: "Valid for 1 hour"; `X-Amz-Expires=3600` in its example). */
+const URL_LIFETIME: UrlLifetime = { ttlMs: 3_600_000, source: 'jobs page: "Valid for 1 hour"' };
 
 const K_ACCESS = 'access';
 const K_REFRESH = 'refresh';
 const K_SESSION = 'session_for';
 const K_CLAIMS = 'claims';
 const K_KEY_REFUSED = 'api_key_refused';
-
-type Json = Record<string, unknown>;
 
 type Creds = Readonly<{ apiKey?: string; token?: string; email?: string; password?: string }>;
 
@@ -68,64 +66,18 @@ function missingCredentials(c: Creds): string | undefined {
 }
 
 function asRecord(v: unknown): Json | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function idStr(v: unknown): string | undefined {
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-  return str(v);
+  return isObj(v) ? v : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Errors
 
-/**
- * Oshara looks like Django REST Framework (trailing slashes, access/refresh JWT pair), so errors are read as
- * DRF shapes [UNCONFIRMED, PROVIDERS.md §1.4]: `{"detail": "…", "code": "…"}`, field errors
- * `{"title": ["This field may not be blank."]}`, `non_field_errors`, or a top-level list of messages.
- */
-export const readOsharaError: ErrorBodyReader = (status, body, text) => {
-  if (Array.isArray(body) && body.every((x) => typeof x === 'string')) return { message: body.join(' ') };
-  const b = asRecord(body);
-  if (b) {
-    const code = str(b.code);
-    if (typeof b.detail === 'string') return { message: b.detail, ...(code ? { code } : {}) };
-    const fields = fieldMessages(b, '');
-    if (fields.length) return { message: fields.join('; '), ...(code ? { code } : {}) };
-  }
-  return defaultReadError(status, body, text);
-};
-
-function fieldMessages(v: unknown, prefix: string): string[] {
-  if (typeof v === 'string') return [prefix ? `${prefix}: ${v}` : v];
-  if (Array.isArray(v)) {
-    if (v.every((x) => typeof x === 'string')) return v.length ? [prefix ? `${prefix}: ${v.join(' ')}` : v.join(' ')] : [];
-    return v.flatMap((x) => fieldMessages(x, prefix));
-  }
-  const r = asRecord(v);
-  if (!r) return [];
-  return Object.entries(r).flatMap(([k, x]) => {
-    if (k === 'code' || k === 'status_code') return [];
-    const name = k === 'non_field_errors' ? prefix : prefix ? `${prefix}.${k}` : k;
-    return fieldMessages(x, name);
-  });
-}
+// Oshara looks like Django REST Framework (trailing slashes, access/refresh JWT pair), so errors are read as
+// DRF shapes [UNCONFIRMED, PROVIDERS.md §1.4] by the kit's readDrfError.
 
 /** The same error with the provider's words put in context, its kind and retry hints kept. */
 function explain(e: ProviderError, context: string, kind: ErrorKind = e.kind): ProviderError {
-  const own = e.status !== undefined && !/^http_\d+$/.test(e.code) && e.code !== 'malformed_response' && !e.message.includes(e.code);
-  const codeNote = own ? ` (${e.code})` : '';
-  return new ProviderError(kind, `${context}: ${e.message}${codeNote}`, {
-    ...(e.status !== undefined ? { status: e.status } : {}),
-    code: e.code,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.requestId ? { requestId: e.requestId } : {}),
-    cause: e,
-  });
+  return reword(e, `${context}: ${detail(e)}`, { kind });
 }
 
 function authError(message: string, cause?: unknown): ProviderError {
@@ -192,7 +144,7 @@ function isUnauthorized(e: unknown): e is ProviderError {
 }
 
 async function sendWith<T>(ctx: AdapterContext, headers: Readonly<Record<string, string>>, req: HttpRequest): Promise<{ data: T; res: HttpResponse }> {
-  return await ctx.http.with({ headers: () => headers, readError: readOsharaError }).json<T>(req);
+  return await ctx.http.with({ headers: () => headers, readError: readDrfError }).json<T>(req);
 }
 
 /** Tokens come as `{access, refresh}` (auth page); a nested `tokens` object is read too, just in case. */
@@ -361,38 +313,26 @@ type Listing = { items: OsharaJob[]; complete: boolean; pages: number; raw: numb
  * Returns undefined when the answer is neither shape.
  */
 async function listJobs(ctx: AdapterContext, more: (items: readonly OsharaJob[]) => boolean, maxPages = MAX_LIST_PAGES): Promise<Listing | undefined> {
-  const items: OsharaJob[] = [];
-  let path: string = JOBS_PATH;
   let raw = 0;
-  for (let page = 1; ; page++) {
-    const { data } = await call<unknown>(ctx, { method: 'GET', path });
-    const rec = asRecord(data);
-    const list = Array.isArray(data) ? data : Array.isArray(rec?.results) ? rec.results : undefined;
-    if (!list) {
-      ctx.log('warn', 'Oshara answered the job list with an unknown shape (neither a list nor a page with results)');
-      return undefined;
-    }
-    raw += list.length;
-    for (const v of list) {
-      const j = parseJob(v);
-      if (j) items.push(j);
-    }
-    const next = rec ? str(rec.next) : undefined;
-    if (!next) return { items, complete: true, pages: page, raw };
-    if (page >= maxPages || !more(items)) return { items, complete: false, pages: page, raw };
-    path = sameHostUrl(ctx.baseUrl, JOBS_PATH, next);
-  }
+  const pages = await readPages<OsharaJob>(
+    async (next) => {
+      const page = await listPage(ctx, JOBS_PATH, next);
+      if (!page) {
+        ctx.log('warn', 'Oshara answered the job list with an unknown shape (neither a list nor a page with results)');
+        return undefined;
+      }
+      raw += page.items.length;
+      return { items: page.items.map(parseJob).filter((j): j is OsharaJob => j !== undefined), next: page.next };
+    },
+    { maxPages, more },
+  );
+  return pages && { ...pages, raw };
 }
 
-/**
- * DRF builds `next` from the request's Host; behind a proxy that can be another scheme or host. Only the path and
- * query are kept, on the configured base URL's origin, so credentials never go anywhere else.
- */
-function sameHostUrl(baseUrl: string, listPath: string, next: string): string {
-  const listUrl = joinUrl(baseUrl, listPath);
-  const n = new URL(next, listUrl);
-  const origin = new URL(listUrl).origin;
-  return n.origin === origin ? n.toString() : new URL(n.pathname + n.search, origin).toString();
+/** One page of a DRF list; a `next` link's query is sent to our own list path (kit: nextQuery). */
+async function listPage(ctx: AdapterContext, path: string, next: string | undefined): Promise<Page<unknown> | undefined> {
+  const query = next ? nextQuery(next, ctx.baseUrl) : undefined;
+  return drfPage((await call<unknown>(ctx, { method: 'GET', path, ...(query ? { query } : {}) })).data);
 }
 
 async function retrieve(ctx: AdapterContext, id: string): Promise<OsharaJob> {
@@ -402,28 +342,9 @@ async function retrieve(ctx: AdapterContext, id: string): Promise<OsharaJob> {
   return job;
 }
 
-function requireId(job: AdapterJob): string {
-  if (!job.providerJobId) throw new ProviderError('permanent', 'No Oshara job id was recorded for this job', { code: 'no_provider_id' });
-  return job.providerJobId;
-}
 
-// ---------------------------------------------------------------------------------------------------------
-// Claims: which Oshara job ids already belong to which local job (so reconcile never binds one twice).
-
-function readClaims(ctx: AdapterContext): [string, string][] {
-  try {
-    const v: unknown = JSON.parse(ctx.state.get(K_CLAIMS) ?? '[]');
-    return Array.isArray(v) ? v.filter((x): x is [string, string] => Array.isArray(x) && typeof x[0] === 'string' && typeof x[1] === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function claim(ctx: AdapterContext, providerJobId: string, localJobId: string): void {
-  const claims = readClaims(ctx).filter(([p]) => p !== providerJobId);
-  claims.push([providerJobId, localJobId]);
-  ctx.state.set(K_CLAIMS, JSON.stringify(claims.slice(-MAX_CLAIMS)));
-}
+/** Which Oshara job ids already belong to which local job, so reconcile never binds one twice. */
+const claims = (ctx: AdapterContext) => claimsIn(ctx.state, K_CLAIMS);
 
 // ---------------------------------------------------------------------------------------------------------
 // Submit
@@ -496,7 +417,7 @@ async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResul
       ...(res.requestId ? { requestId: res.requestId } : {}),
     });
   }
-  claim(ctx, created.id, job.id);
+  claims(ctx).claim(created.id, job.id);
   const initial = created.status ? toPollResult(created, ctx) : undefined;
   return {
     providerJobId: created.id,
@@ -512,14 +433,7 @@ async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResul
 async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
   const c = credsOf(ctx);
   const out = new Map<string, PollResult>();
-  const wanted = new Map<string, AdapterJob[]>();
-  for (const j of jobs) {
-    if (!j.providerJobId) {
-      out.set(j.id, { state: 'not_found', rawStatus: '(no id)', error: { code: 'no_provider_id', message: 'No Oshara job id was recorded for this job' } });
-      continue;
-    }
-    wanted.set(j.providerJobId, [...(wanted.get(j.providerJobId) ?? []), j]);
-  }
+  const wanted = byProviderId(jobs, 'Oshara', out);
   const found = new Map<string, OsharaJob>();
   try {
     if (wanted.size >= 2) {
@@ -563,31 +477,14 @@ async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<R
 // ---------------------------------------------------------------------------------------------------------
 // Output
 
-/**
- * The presigned URL's lifetime: X-Amz-Date + X-Amz-Expires when both are in the URL; otherwise counted from now
- * (the job was just re-read) minus a margin, 1 hour by default (jobs page: "Valid for 1 hour").
- */
+/** The presigned URL's lifetime: what the URL says (X-Amz-Date + X-Amz-Expires), else 1 hour from now less a margin. */
 export function presignedExpiry(url: string, now: number): number {
-  let q: URLSearchParams;
-  try {
-    q = new URL(url).searchParams;
-  } catch {
-    return now + DEFAULT_URL_TTL_MS - 5 * 60_000;
-  }
-  const get = (name: string): string | undefined => {
-    for (const [k, v] of q) if (k.toLowerCase() === name) return v;
-    return undefined;
-  };
-  const expSec = Number(get('x-amz-expires'));
-  const ttl = Number.isFinite(expSec) && expSec > 0 ? expSec * 1000 : DEFAULT_URL_TTL_MS;
-  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(get('x-amz-date') ?? '');
-  if (m) return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])) + ttl;
-  return now + ttl - Math.min(5 * 60_000, ttl / 10);
+  return downloadExpiry(url, now, URL_LIFETIME)!;
 }
 
 async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
   const c = credsOf(ctx);
-  const id = requireId(job);
+  const id = providerIdOf(job, 'Oshara');
   let j: OsharaJob;
   try {
     // Always re-read: processed_video_url is a 1-hour presigned link ("re-fetch the job to get a fresh URL").
@@ -602,8 +499,7 @@ async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpe
     }
     throw new ProviderError('transient', `Oshara job ${id} has no video link yet (status ${j.status || 'unknown'})`, { code: 'no_output_url' });
   }
-  const ext = /\.(mp4|mov|webm)$/i.exec(new URL(j.videoUrl).pathname)?.[1]?.toLowerCase() ?? 'mp4';
-  return { url: j.videoUrl, expiresAt: presignedExpiry(j.videoUrl, ctx.now()), extension: ext };
+  return { url: j.videoUrl, expiresAt: presignedExpiry(j.videoUrl, ctx.now()), extension: videoExtension(j.videoUrl) };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -632,7 +528,6 @@ async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<Reconcil
   }
   if (!listing) return { outcome: 'unknown', evidence: 'The Oshara job list answered in an unknown shape, so nothing could be checked' };
 
-  const claims = new Map(readClaims(ctx));
   const sameTitle = listing.items.filter((i) => normalize(i.title) === title);
   // Video-only jobs carry no script; whether Oshara stores anything in text_content for them is [UNCONFIRMED],
   // so a same-title job with text only blocks "absent" (weak) and never counts as found.
@@ -644,10 +539,8 @@ async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<Reconcil
     if (mode === 'tts' && !textOk) continue;
     (textOk && i.createdAt !== undefined ? strong : weak).push(i);
   }
-  const mine = (i: OsharaJob): boolean => {
-    const owner = claims.get(i.id);
-    return owner === undefined || owner === job.id;
-  };
+  const free = claims(ctx).freeFor(job.id);
+  const mine = (i: OsharaJob): boolean => free(i.id);
   const strongFree = strong.filter(mine);
   const weakFree = weak.filter(mine);
   const claimedNote = strong.length + weak.length > strongFree.length + weakFree.length ? ` (${strong.length + weak.length - strongFree.length - weakFree.length} matching job(s) already belong to other Talkbatch jobs)` : '';
@@ -659,7 +552,7 @@ async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<Reconcil
 
   if (strongFree.length === 1 && weakFree.length === 0) {
     const m = strongFree[0]!;
-    claim(ctx, m.id, job.id);
+    claims(ctx).claim(m.id, job.id);
     const after = Math.round(((m.createdAt ?? 0) - job.submittedAt) / 1000);
     return {
       outcome: 'found',
@@ -720,25 +613,10 @@ async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
 async function listOptions(list: string, ctx: AdapterContext): Promise<readonly PickerOption[]> {
   if (list !== 'voices') throw new ProviderError('permanent', `Oshara has no "${list}" list; only "voices"`, { code: 'unknown_list' });
   const c = credsOf(ctx);
-  const options: PickerOption[] = [];
-  let path: string = VOICES_PATH;
+  let voices: readonly unknown[];
   try {
     // The voices endpoint is [UNCONFIRMED] (PROVIDERS.md §1.2: "Endpoint not found"); GET /voices/ is a guess.
-    for (let page = 1; page <= MAX_LIST_PAGES; page++) {
-      const { data } = await call<unknown>(ctx, { method: 'GET', path });
-      const rec = asRecord(data);
-      const list = Array.isArray(data) ? data : Array.isArray(rec?.results) ? rec.results : [];
-      for (const v of list) {
-        const r = asRecord(v);
-        const id = idStr(r?.id);
-        if (!r || !id) continue;
-        const detail = [str(r.language), str(r.description), typeof r.created_at === 'string' ? `saved ${r.created_at.slice(0, 10)}` : undefined].filter(Boolean).join(' · ');
-        options.push({ value: id, label: str(r.name) ?? str(r.title) ?? `Voice ${id}`, ...(detail ? { detail } : {}) });
-      }
-      const next = rec ? str(rec.next) : undefined;
-      if (!next) break;
-      path = sameHostUrl(ctx.baseUrl, VOICES_PATH, next);
-    }
+    voices = (await readPages(async (next) => (await listPage(ctx, VOICES_PATH, next)) ?? { items: [] }, { maxPages: MAX_LIST_PAGES }))?.items ?? [];
   } catch (e) {
     if (isProviderError(e) && e.kind === 'not_found') {
       ctx.log('warn', 'Oshara saved voices are not available: GET /voices/ answered 404 (the endpoint is undocumented); enter a voice id by hand');
@@ -746,18 +624,13 @@ async function listOptions(list: string, ctx: AdapterContext): Promise<readonly 
     }
     throw inContext(e, 'Listing Oshara saved voices', c);
   }
-  return options;
+  return voices.flatMap((v) => {
+    const r = asRecord(v);
+    const id = idStr(r?.id);
+    if (!r || !id) return [];
+    const detail = [str(r.language), str(r.description), typeof r.created_at === 'string' ? `saved ${r.created_at.slice(0, 10)}` : undefined].filter(Boolean).join(' · ');
+    return [{ value: id, label: str(r.name) ?? str(r.title) ?? `Voice ${id}`, ...(detail ? { detail } : {}) }];
+  });
 }
 
-export const osharaAdapter: ProviderAdapter = {
-  id: 'oshara',
-  describe: () => osharaSpec,
-  validate: (input) => osharaSpec.validate(input),
-  estimateCost: (input) => osharaSpec.estimateCost(input),
-  submit,
-  poll,
-  output,
-  reconcile,
-  testCredentials,
-  listOptions,
-};
+export const osharaAdapter = defineAdapter(osharaSpec, { submit, poll, output, reconcile, testCredentials, listOptions });
