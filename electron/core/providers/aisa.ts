@@ -16,14 +16,11 @@
  * - Idempotency keys are not supported, so a lost create answer is resolved by `reconcile` (list + match).
  * - Cost is OpenAI's list price; aisa's own Sora price and markup were not found.
  */
-import { execFile } from 'node:child_process';
 import { openAsBlob } from 'node:fs';
-import { open, rename, stat, unlink } from 'node:fs/promises';
-import { ffmpegPath as sharedFfmpegPath } from '../media/binaries';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { fitImage, FitImageError } from '../media/fit-image';
 import type { Money } from '../../../shared/model';
-import type { ValidationInput } from '../../../shared/provider-spec';
+import { formatIssue } from '../../../shared/result';
 import {
   AISA_RETIRED_ON,
   AISA_USD_PER_SECOND,
@@ -34,9 +31,9 @@ import {
   parseSize,
   type AisaParams,
 } from '../../../shared/providers/aisa';
-import { formatIssue } from '../../../shared/result';
 import { FormData, ProviderError, joinUrl, type HttpRequest, type HttpResponse } from './http';
-import type { AdapterContext, AdapterJob, DownloadSpec, PollResult, ProviderAdapter, ReconcileResult } from './types';
+import { byProviderId, checkBeforeSend, claimsIn, credential, defineAdapter, earliestSend, isObj, num, providerIdOf, readPages, reword, str, type Page, type Pages } from './kit';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PollResult, ReconcileResult, SubmitResult } from './types';
 
 const PROVIDER = 'aisa.one';
 const KEY_HINT = 'Check the aisa API key (sk-aisa-…) in Settings → Providers → aisa.one.';
@@ -50,9 +47,7 @@ const RECONCILE_SLACK_MS = 120_000;
 /** After a list 404 the list is not retried for this long (aisa may not proxy it [UNCONFIRMED]). */
 const LIST_RETRY_MS = 3_600_000;
 const LIST_UNSUPPORTED_KEY = 'listUnsupportedAt';
-/** Which local job each recent video belongs to, so reconcile never hands one video to two identical rows. */
 const CLAIMS_KEY = 'videoClaims';
-const MAX_CLAIMS = 500;
 
 /** The OpenAI `Video` object (VideoResource), read tolerantly: every field may be missing on a proxy. */
 export type AisaVideo = Readonly<{
@@ -69,8 +64,6 @@ export type AisaVideo = Readonly<{
   error?: Readonly<{ code?: string; message?: string }> | null;
 }>;
 
-type VideoList = Readonly<{ data: readonly AisaVideo[]; has_more: boolean; last_id: string | null }>;
-
 /** Both documented error bodies: aisa `{error:{type,code,message,request_id}}`, OpenAI `{error:{message,type,param,code}}`. */
 type AisaErrorBody = { type?: string; code?: string; message?: string; param?: string; requestId?: string };
 
@@ -80,9 +73,7 @@ type Op = 'create' | 'retrieve' | 'list';
 // HTTP
 
 function apiKeyOf(ctx: AdapterContext): string {
-  const key = ctx.credentials.apiKey?.trim();
-  if (!key) throw new ProviderError('auth', `No aisa.one API key is set. ${KEY_HINT}`, { code: 'missing_api_key' });
-  return key;
+  return credential(ctx.credentials, 'apiKey', `No aisa.one API key is set. ${KEY_HINT}`, 'missing_api_key');
 }
 
 function authHeaders(ctx: AdapterContext): Record<string, string> {
@@ -90,8 +81,7 @@ function authHeaders(ctx: AdapterContext): Record<string, string> {
 }
 
 export function readAisaError(body: unknown, text: string): AisaErrorBody {
-  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-  if (body && typeof body === 'object') {
+  if (isObj(body)) {
     const b = body as Record<string, unknown>;
     const e = b.error;
     if (e && typeof e === 'object') {
@@ -160,47 +150,40 @@ function mapError(e: ProviderError, op: Op, body: AisaErrorBody | undefined, req
   const code = body?.code ?? body?.type ?? e.code;
   const providerMsg = body?.message ?? e.message;
   const detail = providerMsg.includes(code) ? providerMsg : `${providerMsg} (${code})`;
-  const requestId = e.requestId ?? body?.requestId;
-  const opts = (ourCode: string = code) => ({
-    status: e.status,
-    code: ourCode,
-    ...(requestId ? { requestId } : {}),
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    cause: e,
-  });
+  const as = (kind: ProviderError['kind'], message: string, ourCode: string = code): ProviderError =>
+    reword(e, message, { kind, code: ourCode, ...(body?.requestId ? { requestId: body.requestId } : {}) });
 
   // A list 404 may only mean aisa does not proxy the list endpoint; the caller falls back to retrieve.
   if (op === 'list' && (e.status === 404 || e.status === 405 || code === 'unknown_endpoint')) {
-    return new ProviderError('not_found', `${PROVIDER} does not serve the video list (GET /videos): ${detail}`, opts('list_unsupported'));
+    return as('not_found', `${PROVIDER} does not serve the video list (GET /videos): ${detail}`, 'list_unsupported');
   }
   if (RETIRED_CODES.has(code) || (op === 'create' && e.status === 404)) {
     const hint = code === 'model_not_allowed' ? ' (If aisa still offers Sora, check that this key may use the model in the aisa dashboard.)' : '';
-    return new ProviderError('permanent', retiredMessage(detail) + hint, opts('sora_retired'));
+    return as('permanent', retiredMessage(detail) + hint, 'sora_retired');
   }
   if (code === 'quota_exceeded') {
-    return new ProviderError(
+    return as(
       'permanent',
       `${PROVIDER} spend cap reached: this key's spending limit or wallet is used up, so aisa takes no new work. Top up or raise the cap in the aisa dashboard, then retry. aisa said: ${detail}`,
-      opts(),
     );
   }
   if (code === 'region_blocked') {
-    return new ProviderError('permanent', `${PROVIDER} does not serve requests from this region: ${detail}`, opts());
+    return as('permanent', `${PROVIDER} does not serve requests from this region: ${detail}`);
   }
   switch (e.kind) {
     case 'auth':
-      return new ProviderError('auth', `${PROVIDER} rejected the API key: ${detail}. ${KEY_HINT}`, opts());
+      return as('auth', `${PROVIDER} rejected the API key: ${detail}. ${KEY_HINT}`);
     case 'rate_limit':
-      return new ProviderError('rate_limit', `${PROVIDER} rate limit reached: ${detail}`, opts());
+      return as('rate_limit', `${PROVIDER} rate limit reached: ${detail}`);
     case 'not_found':
-      return new ProviderError('not_found', `${PROVIDER} has no such video (${req.path}): ${detail}`, opts());
+      return as('not_found', `${PROVIDER} has no such video (${req.path}): ${detail}`);
     case 'permanent': {
       const field = body?.param ? ` [field: ${body.param}]` : '';
       const what = op === 'create' ? 'rejected the job' : 'refused the request';
-      return new ProviderError('permanent', `${PROVIDER} ${what}: ${detail}${field}`, opts());
+      return as('permanent', `${PROVIDER} ${what}: ${detail}${field}`);
     }
     default:
-      return new ProviderError(e.kind, `${PROVIDER} answered HTTP ${e.status}: ${detail}`, opts());
+      return as(e.kind, `${PROVIDER} answered HTTP ${e.status}: ${detail}`);
   }
 }
 
@@ -208,23 +191,21 @@ function mapError(e: ProviderError, op: Op, body: AisaErrorBody | undefined, req
 // Video objects → poll results
 
 function asVideo(data: unknown): AisaVideo | undefined {
-  if (!data || typeof data !== 'object') return undefined;
-  const v = data as Record<string, unknown>;
-  if (typeof v.id !== 'string' || v.id === '') return undefined;
-  const num = (x: unknown): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x : typeof x === 'string' && x !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined);
-  const err = v.error && typeof v.error === 'object' ? (v.error as Record<string, unknown>) : null;
+  if (!isObj(data)) return undefined;
+  const v = data;
+  const id = str(v.id);
+  if (!id) return undefined;
+  const err = isObj(v.error) ? v.error : null;
   const createdAt = num(v.created_at);
-  const completedAt = num(v.completed_at);
-  const expiresAt = num(v.expires_at);
   const progress = num(v.progress);
   return {
-    id: v.id,
+    id,
     status: typeof v.status === 'string' ? v.status : '',
     ...(typeof v.model === 'string' ? { model: v.model } : {}),
     ...(progress !== undefined ? { progress } : {}),
     ...(createdAt !== undefined ? { created_at: createdAt } : {}),
-    completed_at: completedAt ?? null,
-    expires_at: expiresAt ?? null,
+    completed_at: num(v.completed_at) ?? null,
+    expires_at: num(v.expires_at) ?? null,
     prompt: typeof v.prompt === 'string' ? v.prompt : null,
     ...(typeof v.size === 'string' ? { size: v.size } : {}),
     // `seconds` is a string enum in the spec; some proxies send a number.
@@ -233,10 +214,12 @@ function asVideo(data: unknown): AisaVideo | undefined {
   };
 }
 
-function asList(data: unknown): VideoList {
-  const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : {};
+/** An OpenAI list page: `{data, has_more, last_id}`, newest first; the next page starts `after` the last id. */
+function asPage(data: unknown): Page<AisaVideo> {
+  const d = isObj(data) ? data : {};
   const items = Array.isArray(d.data) ? d.data.map(asVideo).filter((v): v is AisaVideo => v !== undefined) : [];
-  return { data: items, has_more: d.has_more === true, last_id: typeof d.last_id === 'string' ? d.last_id : (items.at(-1)?.id ?? null) };
+  const lastId = str(d.last_id) ?? items.at(-1)?.id;
+  return { items, next: d.has_more === true && items.length > 0 ? lastId : undefined };
 }
 
 function costOf(model: string | undefined, seconds: string | undefined): Money | undefined {
@@ -292,9 +275,9 @@ async function retrieve(ctx: AdapterContext, id: string): Promise<{ video: AisaV
   return { video, requestId: res.requestId };
 }
 
-async function listPage(ctx: AdapterContext, after: string | undefined, limit = LIST_PAGE): Promise<VideoList> {
+async function listPage(ctx: AdapterContext, after: string | undefined, limit = LIST_PAGE): Promise<Page<AisaVideo>> {
   const { data } = await call<unknown>(ctx, 'list', { method: 'GET', path: '/videos', query: { limit, order: 'desc', after } });
-  return asList(data);
+  return asPage(data);
 }
 
 function listKnownUnsupported(ctx: AdapterContext): boolean {
@@ -306,60 +289,17 @@ function isListUnsupported(e: unknown): boolean {
   return e instanceof ProviderError && e.code === 'list_unsupported';
 }
 
-function claims(ctx: AdapterContext): Record<string, string> {
-  try {
-    const parsed: unknown = JSON.parse(ctx.state.get(CLAIMS_KEY) ?? '{}');
-    return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function claimVideo(ctx: AdapterContext, videoId: string, jobId: string): void {
-  const entries = Object.entries(claims(ctx)).filter(([v]) => v !== videoId);
-  entries.push([videoId, jobId]);
-  ctx.state.set(CLAIMS_KEY, JSON.stringify(Object.fromEntries(entries.slice(-MAX_CLAIMS))));
-}
+/** Which local job each recent video belongs to, so reconcile never hands one video to two identical rows. */
+const claims = (ctx: AdapterContext) => claimsIn(ctx.state, CLAIMS_KEY);
 
 // ---------------------------------------------------------------------------------------------------
 // The reference image: resized and padded to the exact video size
 
-/** ffmpeg from the one place the app resolves it (env override, asar-unpacked path), as a provider error. */
-export function ffmpegPath(): string {
-  try {
-    return sharedFfmpegPath();
-  } catch (e) {
-    throw new ProviderError('permanent', `ffmpeg is not available to resize the reference image: ${String(e instanceof Error ? e.message : e)}`, { code: 'ffmpeg_missing', cause: e });
-  }
-}
-
-/** Width and height from a PNG's IHDR chunk; undefined when the file is not a PNG. */
-async function pngSize(file: string): Promise<{ width: number; height: number } | undefined> {
-  const fh = await open(file, 'r');
-  try {
-    const buf = Buffer.alloc(24);
-    const { bytesRead } = await fh.read(buf, 0, 24, 0);
-    if (bytesRead < 24 || buf.readUInt32BE(0) !== 0x89504e47 || buf.toString('latin1', 12, 16) !== 'IHDR') return undefined;
-    return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
-  } finally {
-    await fh.close();
-  }
-}
-
-function runFfmpeg(args: readonly string[], signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(ffmpegPath(), args, { timeout: 60_000, signal, maxBuffer: 4 * 1024 * 1024 }, (error, _stdout, stderr) => {
-      if (error) reject(Object.assign(error, { stderr: String(stderr) }));
-      else resolve();
-    });
-  });
-}
-
 /**
  * OpenAI: input_reference "should match the requested size"; a relay reports a 400 "Inpaint image must
  * match the requested width and height" otherwise (PROVIDERS.md §3.2). So the image is scaled to fit
- * and padded with black to exactly width x height, as a PNG in the provider's scratch folder (reused by
- * later rows with the same image and size).
+ * and padded with black to exactly width x height (core/media), as a PNG in the provider's scratch
+ * folder (reused by later rows with the same image and size).
  */
 export async function fitReference(assetId: string, size: string, ctx: AdapterContext): Promise<{ file: string; name: string }> {
   const info = ctx.assets.info(assetId);
@@ -367,33 +307,16 @@ export async function fitReference(assetId: string, size: string, ctx: AdapterCo
     throw new ProviderError('permanent', `aisa.one takes one reference image; ${info.name} is ${info.kind === 'audio' ? 'an' : 'a'} ${info.kind} file`, { code: 'reference_not_image' });
   }
   const { width, height } = parseSize(size);
-  const name = `reference-${size}.png`;
   const out = path.join(ctx.workDir, `aisa-ref-${assetId.slice(0, 24)}-${size}.png`);
-  const existing = await stat(out).catch(() => undefined);
-  if (existing && existing.size > 0) {
-    const dims = await pngSize(out).catch(() => undefined);
-    if (dims?.width === width && dims.height === height) return { file: out, name };
-  }
-  const tmp = `${out}.${randomBytes(4).toString('hex')}.tmp.png`;
-  const filter = `scale=${width}:${height}:force_original_aspect_ratio=decrease,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=rgb24`;
   try {
-    await runFfmpeg(['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', '-i', ctx.assets.path(assetId), '-vf', filter, '-frames:v', '1', '-c:v', 'png', '-f', 'image2', tmp], ctx.signal);
-    const dims = await pngSize(tmp);
-    if (dims?.width !== width || dims.height !== height) {
-      throw new Error(`the resized image is ${dims ? `${dims.width}x${dims.height}` : 'not a PNG'}, not ${size}`);
-    }
-    await rename(tmp, out);
+    await fitImage({ input: ctx.assets.path(assetId), width, height, out, signal: ctx.signal });
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    if (e instanceof ProviderError) throw e;
-    if (ctx.signal.aborted) throw new ProviderError('transient', 'Resizing the reference image was stopped: the engine is stopping', { code: 'aborted', cause: e });
-    const stderr = (e as { stderr?: string }).stderr?.trim().split('\n').filter(Boolean).at(-1);
-    throw new ProviderError('permanent', `ffmpeg could not read the avatar image ${info.name} to fit it to ${size}: ${stderr ?? (e as Error).message}`, {
-      code: 'reference_unreadable',
-      cause: e,
-    });
+    if (!(e instanceof FitImageError)) throw e;
+    if (e.reason === 'missing') throw new ProviderError('permanent', `ffmpeg is not available to resize the reference image: ${e.message}`, { code: 'ffmpeg_missing', cause: e });
+    if (e.reason === 'aborted') throw new ProviderError('transient', 'Resizing the reference image was stopped: the engine is stopping', { code: 'aborted', cause: e });
+    throw new ProviderError('permanent', `ffmpeg could not read the avatar image ${info.name} to fit it to ${size}: ${e.message}`, { code: 'reference_unreadable', cause: e });
   }
-  return { file: out, name };
+  return { file: out, name: `reference-${size}.png` };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -402,19 +325,11 @@ export async function fitReference(assetId: string, size: string, ctx: AdapterCo
 function paramsOrThrow(job: AdapterJob): AisaParams {
   const params = aisaParamsOf(job.input.params);
   if (!params) {
-    const issues = aisaSpec.validate(validationInputOf(job, undefined)).filter((i) => i.field.startsWith('param'));
+    const { avatar: _a, audio: _b, video: _c, ...rest } = job.input;
+    const issues = aisaSpec.validate(rest).filter((i) => i.field.startsWith('param'));
     throw new ProviderError('permanent', `aisa.one job not sent: ${issues.map(formatIssue).join('; ') || 'invalid parameters'}`, { code: 'invalid_params' });
   }
   return params;
-}
-
-function validationInputOf(job: AdapterJob, ctx: AdapterContext | undefined): ValidationInput {
-  const { avatar, audio, video, ...rest } = job.input;
-  const resolve = (ref: typeof avatar) => (!ref ? undefined : 'url' in ref ? { url: ref.url } : ctx ? { asset: ctx.assets.info(ref.asset) } : undefined);
-  const a = resolve(avatar);
-  const au = resolve(audio);
-  const v = resolve(video);
-  return { ...rest, ...(a ? { avatar: a } : {}), ...(au ? { audio: au } : {}), ...(v ? { video: v } : {}) };
 }
 
 function sameModel(sent: string, got: string | undefined): boolean {
@@ -448,213 +363,184 @@ async function probeWithoutList(ctx: AdapterContext, listError: ProviderError): 
   }
 }
 
-export const aisaAdapter: ProviderAdapter = {
-  id: 'aisa',
-  describe: () => aisaSpec,
-  validate: (input) => aisaSpec.validate(input),
-  estimateCost: (input) => aisaSpec.estimateCost(input),
+async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
+  const params = paramsOrThrow(job);
+  checkBeforeSend(aisaSpec, job, ctx.assets, 'aisa.one job not sent');
+  apiKeyOf(ctx);
+  const form = new FormData();
+  form.append('prompt', aisaPrompt(job.input));
+  form.append('model', params.model);
+  form.append('seconds', params.seconds);
+  form.append('size', params.size);
+  const avatar = job.input.avatar;
+  if (avatar && 'asset' in avatar) {
+    const ref = await fitReference(avatar.asset, params.size, ctx);
+    form.append('input_reference', await openAsBlob(ref.file, { type: 'image/png' }), ref.name);
+  }
+  const { data, res } = await call<unknown>(ctx, 'create', { method: 'POST', path: '/videos', form, idempotent: false, timeoutMs: 120_000 });
+  const video = asVideo(data);
+  if (!video) {
+    // The create was accepted (2xx) but we cannot tell which video it made: reconcile decides.
+    throw new ProviderError('unknown_outcome', `${PROVIDER} accepted the video but its answer had no video id`, {
+      code: 'malformed_response',
+      status: res.status,
+      ...(res.requestId ? { requestId: res.requestId } : {}),
+    });
+  }
+  claims(ctx).claim(video.id, job.id);
+  const initial = toPollResult(video, ctx, res.requestId);
+  return {
+    providerJobId: video.id,
+    providerState: { model: params.model, size: params.size, seconds: params.seconds, ...stateOf(video) },
+    ...(res.requestId ? { requestId: res.requestId } : {}),
+    initial,
+  };
+}
 
-  async submit(job, ctx) {
-    const params = paramsOrThrow(job);
-    const issues = aisaSpec.validate(validationInputOf(job, ctx));
-    if (issues.length) {
-      throw new ProviderError('permanent', `aisa.one job not sent: ${issues.map(formatIssue).join('; ')}`, { code: 'invalid_input' });
+async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
+  const out = new Map<string, PollResult>();
+  const pending = byProviderId(jobs, PROVIDER, out);
+
+  // One list page answers up to 100 jobs; walk back only as far as the oldest job (plus slack).
+  if (pending.size > 1 && !listKnownUnsupported(ctx)) {
+    const oldest = earliestSend([...pending.values()].flat(), RECONCILE_SLACK_MS);
+    const missing = (items: readonly AisaVideo[]) => [...pending.keys()].some((id) => !items.some((v) => v.id === id));
+    const reachedBack = (items: readonly AisaVideo[]) => {
+      const last = items.at(-1)?.created_at;
+      return oldest !== undefined && last !== undefined && last * 1000 < oldest;
+    };
+    try {
+      const listed = await readPages((after) => listPage(ctx, after), { maxPages: MAX_LIST_PAGES, more: (items) => missing(items) && !reachedBack(items) });
+      for (const v of listed?.items ?? []) {
+        for (const job of pending.get(v.id) ?? []) out.set(job.id, toPollResult(v, ctx));
+        pending.delete(v.id);
+      }
+    } catch (e) {
+      if (!isListUnsupported(e)) throw e;
+      ctx.state.set(LIST_UNSUPPORTED_KEY, String(ctx.now()));
+      ctx.log('info', 'aisa: the video list endpoint is not served; polling each video instead', { error: (e as Error).message });
     }
-    apiKeyOf(ctx);
-    const form = new FormData();
-    form.append('prompt', aisaPrompt(job.input));
-    form.append('model', params.model);
-    form.append('seconds', params.seconds);
-    form.append('size', params.size);
-    const avatar = job.input.avatar;
-    if (avatar && 'asset' in avatar) {
-      const ref = await fitReference(avatar.asset, params.size, ctx);
-      form.append('input_reference', await openAsBlob(ref.file, { type: 'image/png' }), ref.name);
+  }
+
+  for (const [id, group] of pending) {
+    let result: PollResult;
+    try {
+      const { video, requestId } = await retrieve(ctx, id);
+      result = toPollResult(video, ctx, requestId);
+    } catch (e) {
+      if (!(e instanceof ProviderError) || e.kind !== 'not_found') throw e;
+      result = {
+        state: 'not_found',
+        rawStatus: 'not_found',
+        error: { code: e.code, message: `${PROVIDER} has no video ${id} any more (deleted, expired or never created): ${e.message}` },
+        ...(e.requestId ? { requestId: e.requestId } : {}),
+      };
     }
-    const { data, res } = await call<unknown>(ctx, 'create', { method: 'POST', path: '/videos', form, idempotent: false, timeoutMs: 120_000 });
-    const video = asVideo(data);
-    if (!video) {
-      // The create was accepted (2xx) but we cannot tell which video it made: reconcile decides.
-      throw new ProviderError('unknown_outcome', `${PROVIDER} accepted the video but its answer had no video id`, {
-        code: 'malformed_response',
-        status: res.status,
-        ...(res.requestId ? { requestId: res.requestId } : {}),
+    for (const job of group) out.set(job.id, result);
+  }
+  return out;
+}
+
+async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
+  const id = providerIdOf(job, PROVIDER);
+  let video: AisaVideo;
+  try {
+    video = (await retrieve(ctx, id)).video;
+  } catch (e) {
+    if (e instanceof ProviderError && e.kind === 'not_found') {
+      throw new ProviderError('expired', `${PROVIDER} no longer has video ${id}: its files expired or it was deleted, so it cannot be downloaded (${e.message})`, {
+        code: 'expired',
+        ...(e.status !== undefined ? { status: e.status } : {}),
+        cause: e,
       });
     }
-    claimVideo(ctx, video.id, job.id);
-    const initial = toPollResult(video, ctx, res.requestId);
-    return {
-      providerJobId: video.id,
-      providerState: { model: params.model, size: params.size, seconds: params.seconds, ...stateOf(video) },
-      ...(res.requestId ? { requestId: res.requestId } : {}),
-      initial,
-    };
-  },
+    throw e;
+  }
+  const status = video.status.toLowerCase();
+  if (status === 'failed') {
+    throw new ProviderError('permanent', `Video ${id} failed at ${PROVIDER}, there is nothing to download: ${video.error?.message ?? 'no reason given'}`, { code: video.error?.code ?? 'failed' });
+  }
+  if (status !== 'completed') {
+    throw new ProviderError('transient', `Video ${id} is not finished yet (${video.status || 'no status'})`, { code: 'not_ready' });
+  }
+  const expiresAt = video.expires_at ? video.expires_at * 1000 : undefined;
+  if (expiresAt !== undefined && expiresAt <= ctx.now()) {
+    throw new ProviderError(
+      'expired',
+      `The files of video ${id} expired at ${new Date(expiresAt).toISOString()} (OpenAI keeps Sora downloads for a limited time, about an hour); it can no longer be downloaded and would have to be generated again`,
+      { code: 'expired' },
+    );
+  }
+  // The one provider whose download needs the API key: /content is an authenticated stream, not a public URL.
+  const headers = authHeaders(ctx);
+  return {
+    url: contentUrl(ctx, id, 'video'),
+    headers,
+    ...(expiresAt !== undefined ? { expiresAt } : {}),
+    // variant=thumbnail is image/webp.
+    thumbnail: { url: contentUrl(ctx, id, 'thumbnail'), headers },
+    extension: 'mp4',
+  };
+}
 
-  async poll(jobs, ctx) {
-    const out = new Map<string, PollResult>();
-    const pending = new Map<string, AdapterJob>();
-    for (const job of jobs) {
-      if (job.providerJobId) pending.set(job.providerJobId, job);
-      else out.set(job.id, { state: 'not_found', rawStatus: '', error: { code: 'no_provider_id', message: 'This job has no aisa.one video id to check' } });
-    }
+async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<ReconcileResult> {
+  if (job.submittedAt === null) return { outcome: 'unknown', evidence: 'The job has no send time, so aisa.one videos cannot be matched to it' };
+  const params = aisaParamsOf(job.input.params);
+  if (!params) return { outcome: 'unknown', evidence: 'The job parameters are invalid, so no aisa.one video can be matched to it' };
+  const prompt = aisaPrompt(job.input);
+  const since = job.submittedAt - RECONCILE_SLACK_MS;
+  const older = (v: AisaVideo) => v.created_at !== undefined && v.created_at * 1000 < since;
+  let listed: Pages<AisaVideo>;
+  try {
+    listed = (await readPages((after) => listPage(ctx, after), { maxPages: MAX_LIST_PAGES, more: (items) => !items.some(older) }))!;
+  } catch (e) {
+    if (isListUnsupported(e)) return { outcome: 'unknown', evidence: `${PROVIDER} does not serve the video list, so a lost video cannot be looked for (${(e as Error).message})` };
+    throw e;
+  }
+  const reachedBack = listed.complete || listed.items.some(older);
+  const seen = listed.items.length;
+  const free = claims(ctx).freeFor(job.id);
+  const matches: AisaVideo[] = [];
+  const noPrompt: AisaVideo[] = [];
+  const ofOtherJobs: string[] = [];
+  for (const v of listed.items) {
+    if (v.created_at === undefined || older(v)) continue;
+    if (!sameModel(params.model, v.model) || v.size !== params.size || v.seconds !== params.seconds) continue;
+    const samePrompt = typeof v.prompt === 'string' && sameText(v.prompt, prompt);
+    if (!free(v.id)) {
+      if (samePrompt) ofOtherJobs.push(v.id);
+    } else if (samePrompt) matches.push(v);
+    else if (typeof v.prompt !== 'string') noPrompt.push(v);
+  }
+  const window = `created since ${new Date(since).toISOString()} with the same prompt, ${params.model}, ${params.size}, ${params.seconds} s`;
+  const others = ofOtherJobs.length ? ` (${ofOtherJobs.join(', ')} belong to other jobs)` : '';
+  if (matches.length === 1 && noPrompt.length === 0) {
+    const v = matches[0]!;
+    claims(ctx).claim(v.id, job.id);
+    return { outcome: 'found', providerJobId: v.id, providerState: { model: params.model, size: params.size, seconds: params.seconds, ...stateOf(v) }, evidence: `Video ${v.id} (${v.status}) is the only aisa.one video ${window}${others}` };
+  }
+  if (matches.length > 1 || (matches.length === 1 && noPrompt.length > 0)) {
+    return { outcome: 'unknown', evidence: `${matches.length + noPrompt.length} aisa.one videos could be this job (${[...matches, ...noPrompt].map((v) => v.id).join(', ')}), ${window}` };
+  }
+  if (noPrompt.length > 0) {
+    return { outcome: 'unknown', evidence: `aisa.one lists ${noPrompt.length} video(s) without their prompt that could be this job (${noPrompt.map((v) => v.id).join(', ')})` };
+  }
+  if (reachedBack) return { outcome: 'absent', evidence: `No aisa.one video ${window}${others}; ${seen} recent video(s) checked, back past the send time` };
+  return { outcome: 'unknown', evidence: `No match among the ${seen} most recent aisa.one videos, but the list did not reach back to the send time` };
+}
 
-    // One list page answers up to 100 jobs; walk back only as far as the oldest job (plus slack).
-    if (pending.size > 1 && !listKnownUnsupported(ctx)) {
-      const submitted = [...pending.values()].map((j) => j.submittedAt);
-      const oldest = submitted.every((s): s is number => s !== null) ? Math.min(...submitted) - RECONCILE_SLACK_MS : undefined;
-      try {
-        let after: string | undefined;
-        for (let page = 0; page < MAX_LIST_PAGES && pending.size > 0; page++) {
-          const list = await listPage(ctx, after);
-          for (const v of list.data) {
-            const job = pending.get(v.id);
-            if (!job) continue;
-            out.set(job.id, toPollResult(v, ctx));
-            pending.delete(v.id);
-          }
-          const last = list.data.at(-1);
-          if (!list.has_more || !last || !list.last_id) break;
-          if (oldest !== undefined && last.created_at !== undefined && last.created_at * 1000 < oldest) break;
-          after = list.last_id;
-        }
-      } catch (e) {
-        if (!isListUnsupported(e)) throw e;
-        ctx.state.set(LIST_UNSUPPORTED_KEY, String(ctx.now()));
-        ctx.log('info', 'aisa: the video list endpoint is not served; polling each video instead', { error: (e as Error).message });
-      }
-    }
+async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+  if (!ctx.credentials.apiKey?.trim()) return { ok: false, message: `No aisa.one API key is set. ${KEY_HINT}` };
+  try {
+    await listPage(ctx, undefined, 1);
+    return { ok: true, message: `${PROVIDER} accepted the key. Note: OpenAI retired Sora 2 on ${AISA_RETIRED_ON}, so creating videos may still fail.` };
+  } catch (e) {
+    if (!(e instanceof ProviderError)) throw e;
+    if (isListUnsupported(e)) return await probeWithoutList(ctx, e);
+    if (e.kind === 'rate_limit') return { ok: true, message: `${PROVIDER} accepted the key but is rate-limiting it right now: ${e.message}` };
+    if (e.kind === 'transient' || e.kind === 'unknown_outcome') return { ok: false, message: `Could not check the key: ${e.message}` };
+    return { ok: false, message: e.message };
+  }
+}
 
-    for (const [id, job] of pending) {
-      try {
-        const { video, requestId } = await retrieve(ctx, id);
-        out.set(job.id, toPollResult(video, ctx, requestId));
-      } catch (e) {
-        if (!(e instanceof ProviderError) || e.kind !== 'not_found') throw e;
-        out.set(job.id, {
-          state: 'not_found',
-          rawStatus: 'not_found',
-          error: { code: e.code, message: `${PROVIDER} has no video ${id} any more (deleted, expired or never created): ${e.message}` },
-          ...(e.requestId ? { requestId: e.requestId } : {}),
-        });
-      }
-    }
-    return out;
-  },
-
-  async output(job, ctx): Promise<DownloadSpec> {
-    const id = job.providerJobId;
-    if (!id) throw new ProviderError('permanent', 'This job has no aisa.one video id to download', { code: 'no_provider_id' });
-    let video: AisaVideo;
-    try {
-      video = (await retrieve(ctx, id)).video;
-    } catch (e) {
-      if (e instanceof ProviderError && e.kind === 'not_found') {
-        throw new ProviderError('expired', `${PROVIDER} no longer has video ${id}: its files expired or it was deleted, so it cannot be downloaded (${e.message})`, {
-          code: 'expired',
-          ...(e.status !== undefined ? { status: e.status } : {}),
-          cause: e,
-        });
-      }
-      throw e;
-    }
-    const status = video.status.toLowerCase();
-    if (status === 'failed') {
-      throw new ProviderError('permanent', `Video ${id} failed at ${PROVIDER}, there is nothing to download: ${video.error?.message ?? 'no reason given'}`, { code: video.error?.code ?? 'failed' });
-    }
-    if (status !== 'completed') {
-      throw new ProviderError('transient', `Video ${id} is not finished yet (${video.status || 'no status'})`, { code: 'not_ready' });
-    }
-    const expiresAt = video.expires_at ? video.expires_at * 1000 : undefined;
-    if (expiresAt !== undefined && expiresAt <= ctx.now()) {
-      throw new ProviderError(
-        'expired',
-        `The files of video ${id} expired at ${new Date(expiresAt).toISOString()} (OpenAI keeps Sora downloads for a limited time, about an hour); it can no longer be downloaded and would have to be generated again`,
-        { code: 'expired' },
-      );
-    }
-    // The one provider whose download needs the API key: /content is an authenticated stream, not a public URL.
-    const headers = authHeaders(ctx);
-    return {
-      url: contentUrl(ctx, id, 'video'),
-      headers,
-      ...(expiresAt !== undefined ? { expiresAt } : {}),
-      // variant=thumbnail is image/webp.
-      thumbnail: { url: contentUrl(ctx, id, 'thumbnail'), headers },
-      extension: 'mp4',
-    };
-  },
-
-  async reconcile(job, ctx): Promise<ReconcileResult> {
-    if (job.submittedAt === null) return { outcome: 'unknown', evidence: 'The job has no send time, so aisa.one videos cannot be matched to it' };
-    const params = aisaParamsOf(job.input.params);
-    if (!params) return { outcome: 'unknown', evidence: 'The job parameters are invalid, so no aisa.one video can be matched to it' };
-    const prompt = aisaPrompt(job.input);
-    const since = job.submittedAt - RECONCILE_SLACK_MS;
-    const claimed = claims(ctx);
-    const matches: AisaVideo[] = [];
-    const noPrompt: AisaVideo[] = [];
-    const ofOtherJobs: string[] = [];
-    let reachedBack = false;
-    let seen = 0;
-    try {
-      let after: string | undefined;
-      for (let page = 0; page < MAX_LIST_PAGES; page++) {
-        const list = await listPage(ctx, after);
-        for (const v of list.data) {
-          seen++;
-          if (v.created_at === undefined) continue;
-          if (v.created_at * 1000 < since) {
-            reachedBack = true;
-            continue;
-          }
-          if (!sameModel(params.model, v.model) || v.size !== params.size || v.seconds !== params.seconds) continue;
-          const owner = claimed[v.id];
-          if (owner !== undefined && owner !== job.id) {
-            if (typeof v.prompt === 'string' && sameText(v.prompt, prompt)) ofOtherJobs.push(v.id);
-            continue;
-          }
-          if (typeof v.prompt === 'string' && sameText(v.prompt, prompt)) matches.push(v);
-          else if (typeof v.prompt !== 'string') noPrompt.push(v);
-        }
-        if (reachedBack || !list.has_more || !list.last_id) {
-          reachedBack = true;
-          break;
-        }
-        after = list.last_id;
-      }
-    } catch (e) {
-      if (isListUnsupported(e)) return { outcome: 'unknown', evidence: `${PROVIDER} does not serve the video list, so a lost video cannot be looked for (${(e as Error).message})` };
-      throw e;
-    }
-    const window = `created since ${new Date(since).toISOString()} with the same prompt, ${params.model}, ${params.size}, ${params.seconds} s`;
-    const others = ofOtherJobs.length ? ` (${ofOtherJobs.join(', ')} belong to other jobs)` : '';
-    if (matches.length === 1 && noPrompt.length === 0) {
-      const v = matches[0]!;
-      claimVideo(ctx, v.id, job.id);
-      return { outcome: 'found', providerJobId: v.id, providerState: { model: params.model, size: params.size, seconds: params.seconds, ...stateOf(v) }, evidence: `Video ${v.id} (${v.status}) is the only aisa.one video ${window}${others}` };
-    }
-    if (matches.length > 1 || (matches.length === 1 && noPrompt.length > 0)) {
-      return { outcome: 'unknown', evidence: `${matches.length + noPrompt.length} aisa.one videos could be this job (${[...matches, ...noPrompt].map((v) => v.id).join(', ')}), ${window}` };
-    }
-    if (noPrompt.length > 0) {
-      return { outcome: 'unknown', evidence: `aisa.one lists ${noPrompt.length} video(s) without their prompt that could be this job (${noPrompt.map((v) => v.id).join(', ')})` };
-    }
-    if (reachedBack) return { outcome: 'absent', evidence: `No aisa.one video ${window}${others}; ${seen} recent video(s) checked, back past the send time` };
-    return { outcome: 'unknown', evidence: `No match among the ${seen} most recent aisa.one videos, but the list did not reach back to the send time` };
-  },
-
-  async testCredentials(ctx) {
-    if (!ctx.credentials.apiKey?.trim()) return { ok: false, message: `No aisa.one API key is set. ${KEY_HINT}` };
-    try {
-      await listPage(ctx, undefined, 1);
-      return { ok: true, message: `${PROVIDER} accepted the key. Note: OpenAI retired Sora 2 on ${AISA_RETIRED_ON}, so creating videos may still fail.` };
-    } catch (e) {
-      if (!(e instanceof ProviderError)) throw e;
-      if (isListUnsupported(e)) return await probeWithoutList(ctx, e);
-      if (e.kind === 'rate_limit') return { ok: true, message: `${PROVIDER} accepted the key but is rate-limiting it right now: ${e.message}` };
-      if (e.kind === 'transient' || e.kind === 'unknown_outcome') return { ok: false, message: `Could not check the key: ${e.message}` };
-      return { ok: false, message: e.message };
-    }
-  },
-};
+export const aisaAdapter = defineAdapter(aisaSpec, { submit, poll, output, reconcile, testCredentials });

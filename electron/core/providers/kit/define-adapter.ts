@@ -70,6 +70,12 @@ export function byProviderId(jobs: readonly AdapterJob[], provider: string, out:
   return wanted;
 }
 
+/** The earliest send time of these jobs less `slackMs` (clock skew, queueing), or undefined when one was never recorded. */
+export function earliestSend(jobs: readonly AdapterJob[], slackMs: number): number | undefined {
+  const times = jobs.map((j) => j.submittedAt);
+  return times.length > 0 && times.every((t): t is number => t !== null) ? Math.min(...times) - slackMs : undefined;
+}
+
 /** A required credential field, trimmed, or an auth error that says where to add it (no request is sent). */
 export function credential(credentials: Readonly<Record<string, string>>, key: string, missing: string, code = 'missing_credentials'): string {
   const v = credentials[key]?.trim();

@@ -3,14 +3,16 @@ import { isObj, str } from './json';
 
 /**
  * Putting a provider's error into words a creator can act on, without losing what the engine acts on:
- * the kind (retry, back off, fail, reconcile), the status, the code, Retry-After and the request id.
+ * the kind (retry, back off, fail, reconcile), the status, the code, Retry-After and the request id
+ * (from the headers, else one the adapter read from the body).
  */
-export function reword(e: ProviderError, message: string, over: Readonly<{ kind?: ErrorKind; code?: string }> = {}): ProviderError {
+export function reword(e: ProviderError, message: string, over: Readonly<{ kind?: ErrorKind; code?: string; requestId?: string }> = {}): ProviderError {
+  const requestId = e.requestId ?? over.requestId;
   return new ProviderError(over.kind ?? e.kind, message, {
     ...(e.status !== undefined ? { status: e.status } : {}),
     code: over.code ?? e.code,
     ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
+    ...(requestId !== undefined ? { requestId } : {}),
     cause: e,
   });
 }

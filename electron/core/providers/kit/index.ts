@@ -4,7 +4,7 @@
  * rest from here. A quirk learned from one provider that another could have too belongs here.
  */
 export { claimsIn, type Claims } from './claims';
-export { byProviderId, checkBeforeSend, checkedParams, credential, defineAdapter, noProviderId, providerIdOf, resolvedInput, type AdapterCalls } from './define-adapter';
+export { byProviderId, checkBeforeSend, checkedParams, credential, defineAdapter, earliestSend, noProviderId, providerIdOf, resolvedInput, type AdapterCalls } from './define-adapter';
 export { detail, ownCode, readDrfError, reword } from './errors';
 export { idStr, isObj, listIn, num, str, type Json } from './json';
 export { drfPage, nextQuery, readPages, type Page, type Pages } from './paging';
