@@ -1,3 +1,5 @@
+import { open as openFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { FormData as UndiciFormData, request, type Dispatcher } from 'undici';
 
 /**
@@ -71,12 +73,31 @@ export type HttpRequest = Readonly<{
   json?: unknown;
   form?: UndiciFormData | FormData;
   body?: string | Buffer | Uint8Array;
+  /** A body read from a stream (a file), sent with its Content-Length: see `StreamBody`. */
+  stream?: StreamBody;
   /** Requests that create something (and may cost money) are not idempotent: see the class comment. */
   idempotent?: boolean;
   timeoutMs?: number;
   /** Which response statuses are not errors (default 2xx). */
   okStatuses?: readonly number[];
 }>;
+
+/**
+ * A request body streamed from disk, never read whole into memory, and always sent with its
+ * Content-Length, never chunked: signed upload URLs (S3-style PUTs) refuse chunked bodies, and a body
+ * that turns out shorter or longer than announced fails the request instead of sending a wrong file.
+ * `open` is called for every send, before the request may leave (so a file that cannot be read is a
+ * failure *before* sending, and a retry reads the file again from its start).
+ */
+export type StreamBody = Readonly<{ open: () => Promise<Readable> | Readable; length: number; name?: string }>;
+
+/** A file as a request body (see StreamBody). */
+export function fileBody(filePath: string, length: number, name: string = filePath): StreamBody {
+  return { length, name, open: async () => (await openFile(filePath, 'r')).createReadStream() };
+}
+
+/** Local read errors that a retry cannot fix. */
+const LASTING_FILE_ERRORS = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR']);
 
 export type HttpResponse = Readonly<{
   status: number;
@@ -144,8 +165,11 @@ export class HttpClient {
     const url = joinUrl(this.opts.baseUrl, req.path, req.query);
     const idempotent = req.idempotent ?? (req.method === 'GET' || req.method === 'DELETE' || req.method === 'PUT');
     const headers: Record<string, string> = { accept: 'application/json', ...(this.opts.headers?.() ?? {}), ...(req.headers ?? {}) };
-    let body: string | Buffer | Uint8Array | UndiciFormData | undefined;
-    if (req.json !== undefined) {
+    let body: string | Buffer | Uint8Array | UndiciFormData | Readable | undefined;
+    if (req.stream) {
+      body = await openStream(req.stream);
+      headers['content-length'] = String(req.stream.length);
+    } else if (req.json !== undefined) {
       body = JSON.stringify(req.json);
       headers['content-type'] = 'application/json';
     } else if (req.form) {
@@ -178,6 +202,7 @@ export class HttpClient {
       if (isOk) return { status, headers: flatHeaders, text, requestId };
       throw this.httpError(status, flatHeaders, text, idempotent, requestId, headers);
     } catch (e) {
+      if (body && typeof body === 'object' && 'destroy' in body) body.destroy();
       if (e instanceof ProviderError) throw e;
       if (status === null) this.opts.onRequest?.({ method: req.method, url: redactUrl(url), status: null, ms: Date.now() - started });
       if (this.opts.signal?.aborted) throw new ProviderError('transient', 'Request aborted: the engine is stopping', { code: 'aborted', cause: e });
@@ -253,6 +278,20 @@ export class HttpClient {
       return new ProviderError(kind, message, { ...base, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
     }
     return new ProviderError('permanent', message, base);
+  }
+}
+
+/** Opens a stream body; a file that cannot be read fails here, before anything is sent (and before `beforeSend`). */
+async function openStream(stream: StreamBody): Promise<Readable> {
+  try {
+    return await stream.open();
+  } catch (e) {
+    const code = errorCodeOf(e);
+    const kind: ErrorKind = code && LASTING_FILE_ERRORS.has(code) ? 'permanent' : 'transient';
+    throw new ProviderError(kind, `Could not read ${stream.name ?? 'the file'} to send it (${code ?? (e as Error)?.message ?? 'read error'}); nothing was sent`, {
+      code: 'body_unreadable',
+      cause: e,
+    });
   }
 }
 

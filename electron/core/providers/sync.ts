@@ -17,10 +17,6 @@
  * - `POST /v2/assets` body: only `{url}` is documented; nothing else is sent.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { request } from 'undici';
-import { formatIssue } from '../../../shared/result';
-import type { ResolvedRef, ValidationInput } from '../../../shared/provider-spec';
 import type { InputRef } from '../../../shared/model';
 import {
   SYNC_MODELS,
@@ -32,13 +28,13 @@ import {
   syncVisualKind,
   type SyncModel,
 } from '../../../shared/providers/sync';
-import { FormData, ProviderError, isProviderError, parseRetryAfter, redactUrl, type ErrorBodyReader, type HttpClient, type HttpResponse } from './http';
-import type { AdapterContext, AdapterJob, DownloadSpec, PollResult, ProviderAdapter, ReconcileResult, SubmitResult } from './types';
+import { fileBody, FormData, ProviderError, isProviderError, parseRetryAfter, type HttpResponse } from './http';
+import { checkBeforeSend, checkedParams, defineAdapter, downloadExpiry, isObj, listIn, providerIdOf, resolvedInput, reword, str, type Json as Obj, type UrlLifetime } from './kit';
+import { ACTION_WORDS, client, syncError, type Action } from './sync-client';
+import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ReconcileResult, SubmitResult } from './types';
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** Output URL lifetime is undocumented: output() always asks again; the URL's own signature is read when it has one. */
+const URL_LIFETIME: UrlLifetime = { unknown: 'not documented; output() asks for the link again before each download' };
 
 /** Idempotency guide: 1–128 characters of `[A-Za-z0-9._~-]`, else 400 INVALID_IDEMPOTENCY_KEY. */
 const KEY_RE = /^[A-Za-z0-9._~-]{1,128}$/;
@@ -50,83 +46,6 @@ export function syncIdempotencyKey(key: string): string {
   return `${readable}.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
 }
 
-/** Error body (error-handling guide): `{ message: string | string[], statusCode, errorCode?, requestId? (500) }`. */
-export const readSyncError: ErrorBodyReader = (status, body, text) => {
-  if (!isObj(body)) {
-    const t = text.trim();
-    return { message: t && t.length < 500 && !t.startsWith('<') ? t : `HTTP ${status}` };
-  }
-  const code = str(body.errorCode) ?? str(body.error_code) ?? str(body.code);
-  const raw = body.message;
-  let message = Array.isArray(raw) ? raw.map(String).join('; ') : (str(raw) ?? str(body.error) ?? `HTTP ${status}`);
-  const requestId = str(body.requestId);
-  if (requestId) message += ` (request id ${requestId})`;
-  return { ...(code ? { code } : {}), message };
-};
-
-type Action = 'create' | 'poll' | 'output' | 'cancel' | 'upload' | 'credentials';
-const ACTION_WORDS: Record<Action, string> = {
-  create: 'job',
-  poll: 'status check',
-  output: 'download request',
-  cancel: 'cancel request',
-  upload: 'file upload',
-  credentials: 'key check',
-};
-
-/** Rewrites the HTTP client's error into one a creator can act on, keeping kind, code and Retry-After. */
-function syncError(e: unknown, action: Action): unknown {
-  if (!isProviderError(e)) return e;
-  const hasOwnCode = e.code !== '' && !/^http_\d+$/.test(e.code) && !e.message.includes(e.code);
-  const detail = hasOwnCode ? `${e.message} (${e.code})` : e.message;
-  const opts = {
-    ...(e.status !== undefined ? { status: e.status } : {}),
-    code: e.code,
-    ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-    ...(e.requestId !== undefined ? { requestId: e.requestId } : {}),
-    cause: e,
-  };
-  const what = ACTION_WORDS[action];
-  switch (e.kind) {
-    case 'auth':
-      return new ProviderError('auth', `Sync.so did not accept the API key: ${detail}. Check the Sync.so "API key" in the provider settings.`, opts);
-    case 'rate_limit':
-      // Rate-limits guide: 429 carries errorCode to tell the per-minute limit from the plan's concurrency limit.
-      if (e.code === 'concurrency_limit_reached') {
-        return new ProviderError('concurrency_limit', `Sync.so: your plan's limit of generations running at once is reached (${detail}); Talkbatch waits and runs fewer at a time.`, opts);
-      }
-      return new ProviderError('rate_limit', `Sync.so rate limit reached: ${detail}`, opts);
-    case 'not_found':
-      if (action === 'create' || action === 'upload') return new ProviderError('permanent', `Sync.so has no such endpoint or asset (${detail}); check the Sync.so base URL.`, opts);
-      return new ProviderError('not_found', `Sync.so: ${detail}`, opts);
-    case 'permanent': {
-      if (e.status === 402) return new ProviderError('permanent', `Sync.so billing: ${detail}. Check your Sync.so plan or credits.`, opts);
-      if (e.status === 413) {
-        return new ProviderError('permanent', `Sync.so rejected the ${what} as too large: ${detail}. Files may be at most 5 GiB; try param upload_mode "assets" or a URL.`, opts);
-      }
-      if (e.status === 422 && e.code === 'file_size_exceeds_plan_limit') {
-        return new ProviderError('permanent', `Sync.so: a file is larger than your plan allows (${detail}).`, opts);
-      }
-      return new ProviderError('permanent', action === 'create' ? `Sync.so rejected the job: ${detail}` : `Sync.so refused the ${what}: ${detail}`, opts);
-    }
-    default:
-      return new ProviderError(e.kind, `Sync.so ${what}: ${detail}`, opts);
-  }
-}
-
-function client(ctx: AdapterContext, capture?: { body?: unknown }): HttpClient {
-  const apiKey = ctx.credentials.apiKey;
-  if (!apiKey) throw new ProviderError('auth', 'No Sync.so API key is set. Add the Sync.so "API key" in the provider settings.', { code: 'missing_credentials' });
-  return ctx.http.with({
-    headers: () => ({ 'x-api-key': apiKey }),
-    readError: (status, body, text) => {
-      if (capture) capture.body = body;
-      return readSyncError(status, body, text);
-    },
-    requestIdHeaders: ['x-request-id', 'request-id', 'x-sync-request-id'],
-  });
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Create request
 
@@ -135,24 +54,15 @@ type CreateRequest = Readonly<{ body: Obj; files: readonly FilePart[] }>;
 
 const FIELD_LIMIT_BYTES = 1024 * 1024;
 
-function resolveRef(ref: InputRef | undefined, ctx: AdapterContext): ResolvedRef | undefined {
-  if (!ref) return undefined;
-  return 'url' in ref ? { url: ref.url } : { asset: ctx.assets.info(ref.asset) };
-}
-
 /**
  * Builds the create body deterministically from the job alone (plus remembered asset ids), so a retry
  * and `reconcile` send exactly the same request under the same Idempotency-Key.
  */
 async function buildCreate(job: AdapterJob, ctx: AdapterContext): Promise<CreateRequest> {
   const input = job.input;
-  const parsed = syncParamsSchema.safeParse(input.params);
-  const resolved: ValidationInput = { ...input, avatar: resolveRef(input.avatar, ctx), audio: resolveRef(input.audio, ctx), video: resolveRef(input.video, ctx) };
-  const issues = syncSpec.validate(resolved);
-  if (!parsed.success || issues.length > 0) {
-    throw new ProviderError('permanent', `Sync.so cannot take this job: ${issues.map(formatIssue).join('; ') || 'invalid parameters'}`, { code: 'invalid_input' });
-  }
-  const p = parsed.data;
+  checkBeforeSend(syncSpec, job, ctx.assets, 'Sync.so cannot take this job');
+  const p = checkedParams(syncParamsSchema, input.params, 'Sync.so cannot take this job');
+  const resolved = resolvedInput(input, ctx.assets);
   const files: FilePart[] = [];
   const item = async (type: FilePart['field'], ref: InputRef): Promise<Obj> => {
     if ('url' in ref) return { type, url: ref.url };
@@ -306,32 +216,23 @@ async function ensureAsset(assetId: string, ctx: AdapterContext): Promise<string
 
 /**
  * Step 2 of the asset upload: the raw bytes to the signed uploadUrl, with the same Content-Type and
- * no API key (asset-uploads guide). Streamed from disk: the shared client only sends in-memory bodies.
+ * no API key (asset-uploads guide), streamed from disk with its Content-Length through the shared client.
  */
 async function putFile(uploadUrl: string, filePath: string, mime: string, size: number, name: string, ctx: AdapterContext): Promise<void> {
-  const started = Date.now();
-  const dispatcher = ctx.http.opts.dispatcher;
-  let status: number | null = null;
   try {
-    const res = await request(uploadUrl, {
-      method: 'PUT',
-      headers: { 'content-type': mime, 'content-length': String(size) },
-      body: createReadStream(filePath),
-      signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(120_000 + Math.ceil(size / 500))]),
-      ...(dispatcher ? { dispatcher } : {}),
-    });
-    status = res.statusCode;
-    const text = await res.body.text();
-    ctx.http.opts.onRequest?.({ method: 'PUT', url: redactUrl(uploadUrl), status, ms: Date.now() - started });
-    if (status >= 200 && status < 300) return;
-    const why = /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
-    // A 403 is usually an expired signature: a new slot on the next attempt fixes it.
-    const kind = status >= 500 || status === 403 || status === 408 || status === 429 ? 'transient' : 'permanent';
-    throw new ProviderError(kind, `Sync.so asset storage refused the upload of ${name}: ${why} (HTTP ${status})`, { status, code: `upload_http_${status}` });
+    await ctx.http
+      .with({ readError: (status, _body, text) => ({ message: /<Message>([^<]*)<\/Message>/.exec(text)?.[1] ?? (text.trim().slice(0, 200) || `HTTP ${status}`) }) })
+      .send({ method: 'PUT', path: uploadUrl, headers: { 'content-type': mime }, stream: fileBody(filePath, size, name), timeoutMs: 120_000 + Math.ceil(size / 500) });
   } catch (e) {
-    if (isProviderError(e)) throw e;
-    if (status === null) ctx.http.opts.onRequest?.({ method: 'PUT', url: redactUrl(uploadUrl), status: null, ms: Date.now() - started });
-    throw new ProviderError('transient', `Uploading ${name} to Sync.so asset storage failed (${(e as Error).message})`, { code: 'upload_failed', cause: e });
+    if (!isProviderError(e)) throw e;
+    if (e.status === undefined) {
+      if (e.code === 'body_unreadable') throw e;
+      throw reword(e, `Uploading ${name} to Sync.so asset storage failed (${e.message})`, { kind: 'transient', code: 'upload_failed' });
+    }
+    // A 403 is usually an expired signature: a new slot on the next attempt fixes it.
+    const s = e.status;
+    const kind = s >= 500 || s === 403 || s === 408 || s === 429 ? 'transient' : 'permanent';
+    throw reword(e, `Sync.so asset storage refused the upload of ${name}: ${e.message} (HTTP ${s})`, { kind, code: `upload_http_${s}` });
   }
 }
 
@@ -434,14 +335,7 @@ async function pollOne(job: AdapterJob, id: string, ctx: AdapterContext, wait: b
 
 /** `GET /v2/generations`: a plain array in SDK 0.2.3; a paged `{data|items:[…]}` is accepted too [CONFLICT]. */
 function listItems(data: unknown): Obj[] | undefined {
-  if (Array.isArray(data)) return data.filter(isObj);
-  if (isObj(data)) {
-    for (const k of ['data', 'items', 'generations', 'results']) {
-      const v = data[k];
-      if (Array.isArray(v)) return v.filter(isObj);
-    }
-  }
-  return undefined;
+  return listIn(data, ['data', 'items', 'generations', 'results'])?.filter(isObj);
 }
 
 async function listGenerations(ctx: AdapterContext): Promise<Map<string, Obj> | undefined> {
@@ -465,26 +359,8 @@ async function listGenerations(ctx: AdapterContext): Promise<Map<string, Obj> | 
 // ---------------------------------------------------------------------------------------------------
 // Output
 
-/** Expiry encoded in a signed URL (S3 SigV4, GCS V4, or an `Expires` epoch), when there is one. */
-export function signedUrlExpiry(url: string): number | undefined {
-  let q: URLSearchParams;
-  try {
-    q = new URL(url).searchParams;
-  } catch {
-    return undefined;
-  }
-  for (const prefix of ['X-Amz', 'X-Goog']) {
-    const date = q.get(`${prefix}-Date`);
-    const ttl = Number(q.get(`${prefix}-Expires`));
-    const m = date ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(date) : null;
-    if (m && Number.isFinite(ttl) && ttl > 0) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + ttl * 1000;
-  }
-  const exp = Number(q.get('Expires'));
-  return Number.isFinite(exp) && exp > 1e9 ? exp * 1000 : undefined;
-}
-
-function downloadSpec(url: string): DownloadSpec {
-  const expiresAt = signedUrlExpiry(url);
+function downloadSpec(url: string, now: number): DownloadSpec {
+  const expiresAt = downloadExpiry(url, now, URL_LIFETIME);
   // No headers: the signed URL is fetched without the API key.
   return { url, extension: 'mp4', ...(expiresAt !== undefined ? { expiresAt } : {}) };
 }
@@ -506,163 +382,150 @@ function urlFromDownloadAnswer(text: string): string | undefined {
 
 // ---------------------------------------------------------------------------------------------------
 
-function requireId(job: AdapterJob): string {
-  if (!job.providerJobId) throw new ProviderError('permanent', `Job ${job.id} has no Sync.so generation id yet`, { code: 'no_provider_id' });
-  return job.providerJobId;
+async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResult> {
+  const key = syncIdempotencyKey(job.idempotencyKey);
+  const req = await buildCreate(job, ctx);
+  const out = await sendCreate(req, key, ctx);
+  const uploadMode = req.files.length ? 'multipart' : 'json';
+  return {
+    providerJobId: out.id,
+    providerState: { idempotencyKey: key, requestMode: uploadMode },
+    ...(out.requestId ? { requestId: out.requestId } : {}),
+    ...(str(out.generation.status) ? { initial: toPollResult({ ...job, providerJobId: out.id }, out.generation, ctx) } : {}),
+  };
 }
 
-export const syncAdapter: ProviderAdapter = {
-  id: 'sync',
-  describe: () => syncSpec,
-  validate: (input) => syncSpec.validate(input),
-  estimateCost: (input) => syncSpec.estimateCost(input),
-
-  async submit(job, ctx): Promise<SubmitResult> {
-    const key = syncIdempotencyKey(job.idempotencyKey);
-    const req = await buildCreate(job, ctx);
-    const out = await sendCreate(req, key, ctx);
-    const uploadMode = req.files.length ? 'multipart' : 'json';
-    return {
-      providerJobId: out.id,
-      providerState: { idempotencyKey: key, requestMode: uploadMode },
-      ...(out.requestId ? { requestId: out.requestId } : {}),
-      ...(str(out.generation.status) ? { initial: toPollResult({ ...job, providerJobId: out.id }, out.generation, ctx) } : {}),
-    };
-  },
-
-  async poll(jobs, ctx) {
-    const out = new Map<string, PollResult>();
-    const active = jobs.filter((j): j is AdapterJob & { providerJobId: string } => Boolean(j.providerJobId));
-    if (active.length === 0) return out;
-    if (active.length === 1) {
-      const j = active[0]!;
-      out.set(j.id, await pollOne(j, j.providerJobId, ctx, true));
-      return out;
-    }
-    // Several jobs: one list request, then a plain GET for any job the list does not show (or shows
-    // COMPLETED without its URL, which a list may leave out).
-    const listed = await listGenerations(ctx);
-    for (const j of active) {
-      const g = listed?.get(j.providerJobId);
-      const complete = g && (str(g.status)?.toUpperCase() !== 'COMPLETED' || outputUrlOf(g));
-      out.set(j.id, g && complete ? toPollResult(j, g, ctx) : await pollOne(j, j.providerJobId, ctx, false));
-    }
+async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<ReadonlyMap<string, PollResult>> {
+  const out = new Map<string, PollResult>();
+  const active = jobs.filter((j): j is AdapterJob & { providerJobId: string } => Boolean(j.providerJobId));
+  if (active.length === 0) return out;
+  if (active.length === 1) {
+    const j = active[0]!;
+    out.set(j.id, await pollOne(j, j.providerJobId, ctx, true));
     return out;
-  },
+  }
+  // Several jobs: one list request, then a plain GET for any job the list does not show (or shows
+  // COMPLETED without its URL, which a list may leave out).
+  const listed = await listGenerations(ctx);
+  for (const j of active) {
+    const g = listed?.get(j.providerJobId);
+    const complete = g && (str(g.status)?.toUpperCase() !== 'COMPLETED' || outputUrlOf(g));
+    out.set(j.id, g && complete ? toPollResult(j, g, ctx) : await pollOne(j, j.providerJobId, ctx, false));
+  }
+  return out;
+}
 
-  async output(job, ctx): Promise<DownloadSpec> {
-    const id = requireId(job);
-    const { g } = await getGeneration(id, ctx, false, 'output');
-    const url = outputUrlOf(g);
-    if (url) return downloadSpec(url);
-    const status = (str(g.status) ?? '').toUpperCase();
-    if (status === 'FAILED' || status === 'REJECTED' || status === 'TIMED_OUT' || status === 'CANCELED') {
-      const f = failure(g, status);
-      throw new ProviderError('permanent', f.message, { code: f.code });
-    }
-    let text: string;
-    try {
-      const res = await client(ctx).send({ method: 'GET', path: `/v2/generations/${encodeURIComponent(id)}/download`, headers: { accept: 'text/plain, application/json' } });
-      text = res.text;
-    } catch (e) {
-      const err = syncError(e, 'output');
-      if (isProviderError(err) && err.kind === 'not_found') throw new ProviderError('expired', `Sync.so no longer offers the output of generation ${id}: ${err.message}`, { code: err.code, cause: err });
-      throw err;
-    }
-    const dl = urlFromDownloadAnswer(text);
-    if (!dl) throw new ProviderError('transient', `Sync.so's download answer for generation ${id} holds no URL`, { code: 'malformed_response' });
-    return downloadSpec(dl);
-  },
+async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpec> {
+  const id = providerIdOf(job, 'Sync.so');
+  const { g } = await getGeneration(id, ctx, false, 'output');
+  const url = outputUrlOf(g);
+  if (url) return downloadSpec(url, ctx.now());
+  const status = (str(g.status) ?? '').toUpperCase();
+  if (status === 'FAILED' || status === 'REJECTED' || status === 'TIMED_OUT' || status === 'CANCELED') {
+    const f = failure(g, status);
+    throw new ProviderError('permanent', f.message, { code: f.code });
+  }
+  let text: string;
+  try {
+    const res = await client(ctx).send({ method: 'GET', path: `/v2/generations/${encodeURIComponent(id)}/download`, headers: { accept: 'text/plain, application/json' } });
+    text = res.text;
+  } catch (e) {
+    const err = syncError(e, 'output');
+    if (isProviderError(err) && err.kind === 'not_found') throw new ProviderError('expired', `Sync.so no longer offers the output of generation ${id}: ${err.message}`, { code: err.code, cause: err });
+    throw err;
+  }
+  const dl = urlFromDownloadAnswer(text);
+  if (!dl) throw new ProviderError('transient', `Sync.so's download answer for generation ${id} holds no URL`, { code: 'malformed_response' });
+  return downloadSpec(dl, ctx.now());
+}
 
-  async cancel(job, ctx) {
-    if (!job.providerJobId) return;
-    const id = job.providerJobId;
-    try {
-      // Cancel is free and changes nothing twice: safe to retry on a lost answer.
-      await client(ctx).send({ method: 'POST', path: `/v2/generate/${encodeURIComponent(id)}/cancel`, idempotent: true });
-    } catch (e) {
-      if (isProviderError(e) && e.kind === 'not_found') {
-        // Only older docs-v2 (post-cancel-generation) describe this endpoint [UNCONFIRMED today].
-        throw new ProviderError(
-          'permanent',
-          `Sync.so does not support canceling here (HTTP 404: ${e.message}). Generation ${id} keeps rendering and is billed if it completes.`,
-          { status: 404, code: 'cancel_not_supported', cause: e },
-        );
-      }
-      const err = syncError(e, 'cancel');
-      if (isProviderError(err) && err.kind === 'permanent') {
-        throw new ProviderError('permanent', `Sync.so can only cancel a generation that has not started yet: ${err.message}`, { code: err.code, ...(err.status !== undefined ? { status: err.status } : {}), cause: err });
-      }
-      throw err;
+async function cancel(job: AdapterJob, ctx: AdapterContext): Promise<void> {
+  if (!job.providerJobId) return;
+  const id = job.providerJobId;
+  try {
+    // Cancel is free and changes nothing twice: safe to retry on a lost answer.
+    await client(ctx).send({ method: 'POST', path: `/v2/generate/${encodeURIComponent(id)}/cancel`, idempotent: true });
+  } catch (e) {
+    if (isProviderError(e) && e.kind === 'not_found') {
+      // Only older docs-v2 (post-cancel-generation) describe this endpoint [UNCONFIRMED today].
+      throw new ProviderError(
+        'permanent',
+        `Sync.so does not support canceling here (HTTP 404: ${e.message}). Generation ${id} keeps rendering and is billed if it completes.`,
+        { status: 404, code: 'cancel_not_supported', cause: e },
+      );
     }
-  },
+    const err = syncError(e, 'cancel');
+    if (isProviderError(err) && err.kind === 'permanent') {
+      throw new ProviderError('permanent', `Sync.so can only cancel a generation that has not started yet: ${err.message}`, { code: err.code, ...(err.status !== undefined ? { status: err.status } : {}), cause: err });
+    }
+    throw err;
+  }
+}
 
-  /**
-   * Re-sends the create with the same Idempotency-Key and body (idempotency guide): Sync answers with the
-   * generation that key already created, or creates it now if the first request never arrived. Either
-   * way exactly one generation exists.
-   */
-  async reconcile(job, ctx): Promise<ReconcileResult> {
-    if (job.providerJobId) return { outcome: 'found', providerJobId: job.providerJobId, evidence: 'the generation id was already recorded' };
-    const key = str(job.providerState.idempotencyKey) ?? syncIdempotencyKey(job.idempotencyKey);
-    let req: CreateRequest;
-    try {
-      req = await buildCreate(job, ctx);
-    } catch (e) {
-      if (isProviderError(e) && e.kind === 'permanent') return { outcome: 'unknown', evidence: `The request could not be rebuilt to re-send it: ${e.message}` };
-      throw e;
+/**
+ * Re-sends the create with the same Idempotency-Key and body (idempotency guide): Sync answers with the
+ * generation that key already created, or creates it now if the first request never arrived. Either
+ * way exactly one generation exists.
+ */
+async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<ReconcileResult> {
+  if (job.providerJobId) return { outcome: 'found', providerJobId: job.providerJobId, evidence: 'the generation id was already recorded' };
+  const key = str(job.providerState.idempotencyKey) ?? syncIdempotencyKey(job.idempotencyKey);
+  let req: CreateRequest;
+  try {
+    req = await buildCreate(job, ctx);
+  } catch (e) {
+    if (isProviderError(e) && e.kind === 'permanent') return { outcome: 'unknown', evidence: `The request could not be rebuilt to re-send it: ${e.message}` };
+    throw e;
+  }
+  try {
+    const out = await sendCreate(req, key, ctx);
+    return {
+      outcome: 'found',
+      providerJobId: out.id,
+      providerState: { idempotencyKey: key, requestMode: req.files.length ? 'multipart' : 'json' },
+      evidence: `Sync.so answered the same request under Idempotency-Key ${key} with generation ${out.id} (HTTP ${out.status})`,
+    };
+  } catch (e) {
+    if (!isProviderError(e)) throw e;
+    if (e.kind === 'unknown_outcome' || e.kind === 'transient') {
+      // Re-sending is safe, so a lost answer is simply tried again later.
+      throw new ProviderError('transient', `${e.message} (while checking Idempotency-Key ${key})`, {
+        code: e.code,
+        ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
+        cause: e,
+      });
     }
-    try {
-      const out = await sendCreate(req, key, ctx);
+    if (e.kind === 'permanent') {
+      const reused = e.code.startsWith('IDEMPOTENCY_');
       return {
-        outcome: 'found',
-        providerJobId: out.id,
-        providerState: { idempotencyKey: key, requestMode: req.files.length ? 'multipart' : 'json' },
-        evidence: `Sync.so answered the same request under Idempotency-Key ${key} with generation ${out.id} (HTTP ${out.status})`,
+        outcome: 'unknown',
+        evidence: reused
+          ? `Sync.so says Idempotency-Key ${key} was used for a different request (${e.message}); look for the job in the Sync.so dashboard`
+          : `Sync.so refused the re-sent request under Idempotency-Key ${key}: ${e.message}`,
       };
-    } catch (e) {
-      if (!isProviderError(e)) throw e;
-      if (e.kind === 'unknown_outcome' || e.kind === 'transient') {
-        // Re-sending is safe, so a lost answer is simply tried again later.
-        throw new ProviderError('transient', `${e.message} (while checking Idempotency-Key ${key})`, {
-          code: e.code,
-          ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}),
-          cause: e,
-        });
-      }
-      if (e.kind === 'permanent') {
-        const reused = e.code.startsWith('IDEMPOTENCY_');
-        return {
-          outcome: 'unknown',
-          evidence: reused
-            ? `Sync.so says Idempotency-Key ${key} was used for a different request (${e.message}); look for the job in the Sync.so dashboard`
-            : `Sync.so refused the re-sent request under Idempotency-Key ${key}: ${e.message}`,
-        };
-      }
-      throw e;
     }
-  },
+    throw e;
+  }
+}
 
-  async testCredentials(ctx) {
+async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
+  try {
+    const http = client(ctx);
     try {
-      const http = client(ctx);
-      try {
-        await http.send({ method: 'GET', path: '/v2/generations', query: { limit: 1 } });
-      } catch (e) {
-        // Unknown query parameters may be refused by a strict validator; the bare list is the SDK's call.
-        if (isProviderError(e) && e.status === 400) await http.send({ method: 'GET', path: '/v2/generations' });
-        else throw e;
-      }
-      return { ok: true, message: 'Sync.so accepted the API key' };
+      await http.send({ method: 'GET', path: '/v2/generations', query: { limit: 1 } });
     } catch (e) {
-      const err = syncError(e, 'credentials');
-      if (isProviderError(err)) return { ok: false, message: err.message };
-      throw err;
+      // Unknown query parameters may be refused by a strict validator; the bare list is the SDK's call.
+      if (isProviderError(e) && e.status === 400) await http.send({ method: 'GET', path: '/v2/generations' });
+      else throw e;
     }
-  },
+    return { ok: true, message: 'Sync.so accepted the API key' };
+  } catch (e) {
+    const err = syncError(e, 'credentials');
+    if (isProviderError(err)) return { ok: false, message: err.message };
+    throw err;
+  }
+}
 
-  async listOptions(list) {
-    if (list === 'models') return SYNC_MODEL_OPTIONS;
-    return [];
-  },
-};
+const listOptions = async (list: string): Promise<readonly PickerOption[]> => (list === 'models' ? SYNC_MODEL_OPTIONS : []);
+
+export const syncAdapter = defineAdapter(syncSpec, { submit, poll, output, cancel, reconcile, testCredentials, listOptions });

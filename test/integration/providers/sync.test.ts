@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncAdapter, syncIdempotencyKey, signedUrlExpiry } from '../../../electron/core/providers/sync';
+import { syncAdapter, syncIdempotencyKey } from '../../../electron/core/providers/sync';
+import { signedUrlExpiry } from '../../../electron/core/providers/kit';
 import type { AdapterJob, PollResult } from '../../../electron/core/providers/types';
 import { SYNC_MODELS } from '../../../shared/providers/sync';
 import { sampleMp4 } from '../../fakes/base';
