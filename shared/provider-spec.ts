@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AssetInfo, JobInput, Money } from './model';
 import type { ProviderId } from './providers';
 import type { Issue } from './result';
+import type { Settings } from './settings';
 
 /**
  * The pure half of a provider: what the renderer needs to build forms and show limits and cost live,
@@ -100,11 +101,29 @@ export interface ProviderSpec {
    * restart) may simply be submitted again because it costs nothing. Cloud providers: false.
    */
   readonly retryLostJobs?: boolean;
+  /**
+   * Takes input files only as public links (no upload endpoint): local files are published on the
+   * user's own S3-compatible asset host first (Settings → Asset host).
+   */
+  readonly needsAssetHost?: boolean;
+  /**
+   * A provider that stays off until a setting turns it on, and what every place that refuses its jobs
+   * says while it is off (admission, the queue, the provider list).
+   */
+  readonly enabledBy?: Readonly<{ setting: BooleanSetting; whenOff: string }>;
   /** Every problem with this input, each naming the field and what is accepted. Pure; no I/O. */
   validate(input: ValidationInput): Issue[];
   estimateCost(input: ValidationInput): CostEstimate;
   /** Which mode an input uses (e.g. audio given → Oshara video-only). */
   modeOf(input: ValidationInput): string;
+}
+
+/** The settings that are a plain on/off switch. */
+export type BooleanSetting = { [K in keyof Settings]-?: Settings[K] extends boolean ? K : never }[keyof Settings];
+
+/** Why a provider takes no jobs with these settings (it is switched off), or null. */
+export function providerOff(spec: ProviderSpec, settings: Settings): string | null {
+  return spec.enabledBy && !settings[spec.enabledBy.setting] ? spec.enabledBy.whenOff : null;
 }
 
 /** Estimated spoken duration of a script: ~150 words per minute, the usual narration pace. */

@@ -9,6 +9,8 @@ import { AppError, type Issue } from '../../shared/result';
 import type { AssetStore } from './assets/store';
 import { FileProblem } from './assets/store';
 import type { JobRepo, NewJob } from './db/jobs';
+import type { OutputRepo } from './db/outputs';
+import { resolvedInput } from './providers/kit';
 import type { ProviderAdapter } from './providers/types';
 
 /**
@@ -20,6 +22,7 @@ export type AdmissionDeps = Readonly<{
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
   assets: AssetStore;
   jobs: JobRepo;
+  outputs: Pick<OutputRepo, 'get'>;
   /** Why a provider cannot take jobs at all (disabled), or null. */
   providerBlocked: (id: ProviderId) => string | null;
 }>;
@@ -87,6 +90,32 @@ export class Admission {
     const name = o.name.trim() || `Batch ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
     const { batch, jobIds } = this.d.jobs.createBatch({ name, source: o.source ?? null, budget: o.budget ?? null, estimate: report.totals }, jobs);
     return { batchId: batch.id, jobIds, report };
+  }
+
+  /**
+   * "Render again": a library video's inputs (already in the asset store) sent again, to the same or
+   * another provider, as a new batch of one. Its parameters are kept for the same provider, otherwise
+   * the new provider's defaults (or the ones given). The provider's checks run before anything is stored.
+   */
+  renderAgain(o: Readonly<{ outputId: string; provider: ProviderId; params?: Readonly<Record<string, unknown>> }>): { batchId: string; jobIds: string[] } {
+    const output = this.d.outputs.get(o.outputId);
+    const job = output ? this.d.jobs.get(output.jobId) : undefined;
+    if (!output || !job) throw new AppError('not_found', 'That video is no longer in the library');
+    const { provider } = o;
+    const input: JobInput = { ...job.input, params: { ...(o.params ?? (provider === job.provider ? job.input.params : {})) } };
+    const adapter = this.d.adapters.get(provider);
+    if (!adapter) throw new AppError('unknown_provider', `${PROVIDER_NAMES[provider]} is not available in this build`);
+    const checked = resolvedInput(input, this.d.assets);
+    const blocked = this.d.providerBlocked(provider);
+    const issues: Issue[] = [...(blocked ? [{ field: 'provider', message: blocked }] : []), ...adapter.validate(checked)];
+    if (issues.length) throw new AppError('invalid_batch', `${PROVIDER_NAMES[provider]} cannot render this row as it is`, issues);
+    const est = adapter.estimateCost(checked);
+    const cost = est.amount === null ? null : { amount: est.amount, unit: est.unit };
+    const created = this.d.jobs.createBatch(
+      { name: `${output.batchName} — again with ${PROVIDER_NAMES[provider]}`, source: `rerender:${output.id}`, budget: null, estimate: cost ? [cost] : [] },
+      [{ row: job.row, provider, input, costEstimate: cost, status: 'queued' }],
+    );
+    return { batchId: created.batch.id, jobIds: created.jobIds };
   }
 
   private async prepare(rows: readonly BatchRow[], baseDir?: string): Promise<Prepared[]> {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { EventName, EventPayload } from '../../shared/contract';
-import type { CredentialField } from '../../shared/provider-spec';
+import { providerOff, type CredentialField } from '../../shared/provider-spec';
 import { PROVIDER_NAMES, providerEnvPrefix, type ProviderId } from '../../shared/providers';
 import type { Settings } from '../../shared/settings';
 import { Admission } from './admission';
@@ -20,6 +20,7 @@ import { Logger } from './log';
 import { allAdapters, DEFAULT_RPM } from './providers';
 import { HttpClient } from './providers/http';
 import type { AdapterContext, AssetAccess, ProviderAdapter } from './providers/types';
+import { QueueControl } from './queue-control';
 import { Engine } from './queue/engine';
 import type { Cipher } from './secrets/cipher';
 import { ASSET_HOST, Vault, type VaultOwner } from './secrets/vault';
@@ -58,6 +59,7 @@ export type Core = Readonly<{
   library: Library;
   engine: Engine;
   admission: Admission;
+  queue: QueueControl;
   adapters: ReadonlyMap<ProviderId, ProviderAdapter>;
   assetHost: AssetHost;
   log: Logger;
@@ -130,10 +132,10 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     settings.get().baseUrls[p] ?? o.env[`${providerEnvPrefix(p)}_BASE_URL`] ?? adapters.get(p)?.describe().defaultBaseUrl ?? '';
   const concurrencyOf = (p: ProviderId): number => settings.get().concurrency[p] ?? adapters.get(p)?.describe().concurrencyDefault ?? 1;
   const needsKey = (p: ProviderId) => (adapters.get(p)?.describe().credentialFields.length ?? 0) > 0;
-  const providerBlocked = (p: ProviderId): string | null =>
-    p === 'aisa' && !settings.get().aisaEnabled
-      ? 'aisa.one is turned off: OpenAI retired the Sora 2 API on 2026-09-24. Turn it on in Settings → Providers if your aisa account still renders videos.'
-      : null;
+  const providerBlocked = (p: ProviderId): string | null => {
+    const spec = adapters.get(p)?.describe();
+    return spec ? providerOff(spec, settings.get()) : null;
+  };
 
   // Adapter bookkeeping (session tokens, reconcile hints, upload memos) that a full disk could not take:
   // kept in memory for this run, so an adapter never fails a paid create because a note was not saved.
@@ -206,7 +208,14 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     ...(o.engine?.now ? { now: o.engine.now } : {}),
     ...(o.engine?.timeScale !== undefined ? { timeScale: o.engine.timeScale } : {}),
   });
-  const admission = new Admission({ adapters, assets, jobs, providerBlocked });
+  const admission = new Admission({ adapters, assets, jobs, outputs, providerBlocked });
+  const queue = new QueueControl({
+    jobs,
+    engine,
+    settings,
+    emit: (name, payload) => events.emit(name, payload),
+    providerSwitches: [...adapters.values()].flatMap((a) => a.describe().enabledBy?.setting ?? []),
+  });
 
   let closed = false;
   return {
@@ -221,6 +230,7 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
     library,
     engine,
     admission,
+    queue,
     adapters,
     assetHost,
     log,

@@ -20,7 +20,7 @@ export type HandlerOptions = Readonly<{
 
 /** One handler per contract channel, each a thin route to a core service (DESIGN.md rule 4). */
 export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
-  const { engine, jobs } = core;
+  const { engine, jobs, queue } = core;
   const providerInfo = (): ProviderInfo[] =>
     [...core.adapters.values()].map((a) => {
       const s = a.describe();
@@ -41,11 +41,9 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
         defaultBaseUrl: s.defaultBaseUrl,
         costUnit: s.costUnit,
         costRule: s.costRule,
-        needsAssetHost: s.id === 'techforge' || s.id === 'creatify',
+        needsAssetHost: s.needsAssetHost === true,
       };
     });
-
-  const queueState = () => ({ paused: core.settings.get().queuePaused, counts: jobs.countsByStatus() });
 
   return {
     'app:info': () => ({
@@ -65,8 +63,9 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
     'credentials:list': () => core.vault.list(),
     'credentials:set': ({ provider, label, values, activate }) => {
       const saved = core.vault.set(provider, label, values, activate ?? true);
-      if (provider !== ASSET_HOST) jobs.wakeQueued({ provider }, Date.now());
-      engine.wake();
+      // Jobs of that provider may have been waiting for a key; the asset host's are woken as they run.
+      if (provider !== ASSET_HOST) queue.retryWaiting({ provider });
+      else queue.wake();
       return saved;
     },
     'credentials:remove': ({ id }) => {
@@ -75,7 +74,7 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
     },
     'credentials:activate': ({ id }) => {
       core.vault.activate(id);
-      engine.wake();
+      queue.wake();
       return null;
     },
     'credentials:test': async ({ provider, id }) => {
@@ -95,11 +94,7 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
     'settings:set': ({ patch }) => {
       const before = core.settings.get();
       const next = core.settings.set(patch);
-      if (before.queuePaused !== next.queuePaused || patch.concurrency || patch.aisaEnabled !== undefined) {
-        jobs.wakeQueued({}, Date.now());
-        engine.wake();
-        core.events.emit('queue:changed', queueState());
-      }
+      queue.settingsChanged(before, next, patch);
       return next;
     },
 
@@ -126,16 +121,14 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
         ...(budget ? { budget } : {}),
         source: 'app',
       });
-      for (const id of res.jobIds) engine.markChanged(id);
-      engine.wake();
+      queue.added(res.jobIds);
       return { batchId: res.batchId, jobIds: res.jobIds };
     },
     'batches:list': () => core.batches.summaries(),
     'batches:manifest': async ({ batchId }) => await core.library.manifest(batchId),
     'batches:set-budget': ({ batchId, budget }) => {
       core.batches.setBudget(batchId, budget);
-      jobs.wakeQueued({ batchId }, Date.now());
-      engine.wake();
+      queue.retryWaiting({ batchId });
       return null;
     },
 
@@ -155,15 +148,8 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       return null;
     },
 
-    'queue:get': () => queueState(),
-    'queue:set-paused': ({ paused }) => {
-      core.settings.set({ queuePaused: paused });
-      if (!paused) jobs.wakeQueued({}, Date.now());
-      engine.wake();
-      const state = queueState();
-      core.events.emit('queue:changed', state);
-      return state;
-    },
+    'queue:get': () => queue.state(),
+    'queue:set-paused': ({ paused }) => queue.setPaused(paused),
 
     'library:list': (q) => {
       const { items, total } = core.outputs.list(q);
@@ -181,26 +167,10 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       const file = path.join(core.library.dir, o.file);
       return { path: file, opened: opts.reveal?.(file) ?? false };
     },
-    'library:rerender': async ({ id, provider, params }) => {
-      const o = core.outputs.get(id);
-      const job = o ? jobs.get(o.jobId) : undefined;
-      if (!o || !job) throw new AppError('not_found', 'That video is no longer in the library');
-      // Same inputs, already in the asset store; only the provider (and its parameters) change.
-      const input = { ...job.input, params: params ?? (provider === job.provider ? job.input.params : {}) };
-      const adapter = core.adapters.get(provider)!;
-      const resolve = (r: typeof input.avatar) => (r && 'asset' in r ? { asset: core.assets.info(r.asset) } : r);
-      const vin = { ...input, avatar: resolve(input.avatar), audio: resolve(input.audio), video: resolve(input.video) };
-      const cleaned = Object.fromEntries(Object.entries(vin).filter(([, v]) => v !== undefined)) as typeof vin;
-      const issues = [...(core.providerBlocked(provider) ? [{ field: 'provider', message: core.providerBlocked(provider)! }] : []), ...adapter.validate(cleaned)];
-      if (issues.length) throw new AppError('invalid_batch', `${PROVIDER_NAMES[provider]} cannot render this row as it is`, issues);
-      const est = adapter.estimateCost(cleaned);
-      const created = jobs.createBatch(
-        { name: `${o.batchName} — again with ${PROVIDER_NAMES[provider]}`, source: `rerender:${o.id}`, budget: null, estimate: est.amount === null ? [] : [{ amount: est.amount, unit: est.unit }] },
-        [{ row: job.row, provider, input, costEstimate: est.amount === null ? null : { amount: est.amount, unit: est.unit }, status: 'queued' }],
-      );
-      for (const jid of created.jobIds) engine.markChanged(jid);
-      engine.wake();
-      return { batchId: created.batch.id, jobIds: created.jobIds };
+    'library:rerender': ({ id, provider, params }) => {
+      const again = core.admission.renderAgain({ outputId: id, provider, ...(params ? { params } : {}) });
+      queue.added(again.jobIds);
+      return again;
     },
   };
 }

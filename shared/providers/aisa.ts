@@ -160,6 +160,11 @@ export const aisaSpec: ProviderSpec = {
     'OpenAI Videos API, OpenAPI subset v2.3.0 (openai/openai-openapi f85dbe2, 2026-08-21) + aisa "OpenAI video" reference. Gaps: aisa documents only POST /videos (retrieve, list, content are assumed proxied), no aisa Sora price, 16/20 s and 1080p are not offered (not in the typed enums), no cancel.',
   defaultBaseUrl: 'https://api.aisa.one/v1',
   notice: `OpenAI retired the Sora 2 API and the sora-2 models on ${AISA_RETIRED_ON}. aisa.one only proxies that API, so generation may no longer work.`,
+  // Off by default (docs/decisions/0004-aisa-off-by-default.md).
+  enabledBy: {
+    setting: 'aisaEnabled',
+    whenOff: `aisa.one is turned off: OpenAI retired the Sora 2 API on ${AISA_RETIRED_ON}. Turn it on in Settings → Providers if your aisa account still renders videos.`,
+  },
   capabilities: ['text_to_video', 'image_input', 'list_polling'],
   modes: [
     {

@@ -322,6 +322,8 @@ export const creatifySpec: ProviderSpec = {
     'Aurora: per second of audio, rounded up (aurora_v1 1, aurora_v1_fast 0.5, aurora_v2 0.4/0.7/1.4/2.8 by resolution). AI avatar standard: 5 credits per started 30 s. Custom templates standard: preview 1 + render 4 credits per started 30 s. Aurora models in AI avatar and templates: per second like Aurora. The finished job reports the real charge.',
   typicalRenderSec: 180,
   pollCapSec: 60,
+  // No upload endpoint: every input file is fetched from a public link.
+  needsAssetHost: true,
   credentialFields: [
     { key: 'apiId', label: 'API ID', secret: false },
     { key: 'apiKey', label: 'API key', secret: true },

@@ -180,6 +180,8 @@ export const techforgeSpec: ProviderSpec = {
   costRule: 'Credit based: TechForge publishes no price list. The credits a job used are shown once it is done.',
   typicalRenderSec: 120,
   pollCapSec: 60,
+  // No upload endpoint: every input file is fetched from a public link.
+  needsAssetHost: true,
   credentialFields: [{ key: 'apiKey', label: 'API key (TFI Studio → API access)', secret: true }],
   retryLostJobs: false,
 
