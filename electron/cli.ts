@@ -9,6 +9,7 @@ import { isTerminal, STATUS_LABELS } from '../shared/lifecycle';
 import { isProviderId, PROVIDER_IDS, PROVIDER_NAMES } from '../shared/providers';
 import { AppError, formatIssue, type Issue } from '../shared/result';
 import { openCore, type Core } from './core/app-core';
+import { ASSET_HOST_FIELDS } from './core/assets/asset-host';
 import { DataDirLockedError, defaultDataDir } from './core/data-dir';
 import { publicJob } from './core/db/jobs';
 import { NewerDatabaseError } from './core/db/migrate';
@@ -362,10 +363,11 @@ async function keys(core: Core, args: readonly string[], label: string | undefin
     return 2;
   }
   if (!isVaultOwner(target)) {
-    out.err(`Unknown provider "${target}". Accepted: ${[...PROVIDER_IDS.filter((p) => p !== 'local'), ASSET_HOST].join(', ')}`);
+    const keyed = PROVIDER_IDS.filter((p) => (core.adapters.get(p)?.describe().credentialFields.length ?? 0) > 0);
+    out.err(`Unknown provider "${target}". Accepted: ${[...keyed, ASSET_HOST].join(', ')}`);
     return 2;
   }
-  const fields = target === ASSET_HOST ? [{ key: 'accessKeyId', secret: true }, { key: 'secretAccessKey', secret: true }] : (core.adapters.get(target)?.describe().credentialFields ?? []);
+  const fields = target === ASSET_HOST ? ASSET_HOST_FIELDS : (core.adapters.get(target)?.describe().credentialFields ?? []);
   if (!fields.length) {
     out.err(`${isProviderId(target) ? PROVIDER_NAMES[target] : target} needs no key.`);
     return 2;

@@ -235,6 +235,8 @@ describe('talkbatch keys', () => {
     expect(empty.stderr).toMatch(/Nothing read from stdin/);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/Unknown provider "heygen"/);
+    // The providers that take a key, from their specs (the local renderer has none), and the asset host.
+    expect(unknown.stderr).toMatch(/Accepted: oshara, techforge, aisa, sync, creatify, assethost$/m);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/needs no key/);
     expect((await cli(['keys', 'list', ...D()])).stdout).toBe('');
