@@ -108,7 +108,7 @@ export function readAisaError(body: unknown, text: string): AisaErrorBody {
 }
 
 /**
- * One request with aisa's auth and error reading. The user-facing message is written in `mapError`
+ * One request with aisa's auth and error reading. The user-facing message is written in `explain`
  * because it depends on which call failed (a 404 on create means "Sora is gone", on retrieve "no such video").
  */
 async function call<T>(ctx: AdapterContext, op: Op, req: HttpRequest): Promise<{ data: T; res: HttpResponse }> {
@@ -126,7 +126,7 @@ async function call<T>(ctx: AdapterContext, op: Op, req: HttpRequest): Promise<{
     logRateLimit(ctx, out.res);
     return out;
   } catch (e) {
-    if (e instanceof ProviderError) throw mapError(e, op, errBody, req);
+    if (e instanceof ProviderError) throw explain(e, op, errBody, req);
     throw e;
   }
 }
@@ -145,7 +145,7 @@ export function retiredMessage(detail: string): string {
   return `${PROVIDER} no longer serves Sora 2: OpenAI retired the Sora 2 API and its models on ${AISA_RETIRED_ON}, and aisa only passes requests on to it. aisa said: ${detail}`;
 }
 
-function mapError(e: ProviderError, op: Op, body: AisaErrorBody | undefined, req: HttpRequest): ProviderError {
+function explain(e: ProviderError, op: Op, body: AisaErrorBody | undefined, req: HttpRequest): ProviderError {
   if (e.status === undefined) return e; // transport failure or unreadable JSON: the http client's words are right
   const code = body?.code ?? body?.type ?? e.code;
   const providerMsg = body?.message ?? e.message;

@@ -116,6 +116,8 @@ function listItems(data: unknown): Readonly<{ items: Json[]; next: string | unde
 // ---------------------------------------------------------------------------------------------- errors
 
 /** Rewrites the shared client's error into a message a creator understands, keeping its kind and timing. */
+function explain(e: ProviderError, what: string): ProviderError;
+function explain(e: unknown, what: string): unknown;
 function explain(e: unknown, what: string): unknown {
   if (!isProviderError(e)) return e;
   const http = e.status !== undefined ? `HTTP ${e.status}: ` : '';

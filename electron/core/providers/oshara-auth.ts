@@ -49,7 +49,7 @@ export function missingCredentials(c: Creds): string | undefined {
 // Errors
 
 /** The same error with the provider's words put in context, its kind and retry hints kept. */
-export function explain(e: ProviderError, context: string, kind: ErrorKind = e.kind): ProviderError {
+export function withContext(e: ProviderError, context: string, kind: ErrorKind = e.kind): ProviderError {
   return reword(e, `${context}: ${detail(e)}`, { kind });
 }
 
@@ -58,12 +58,12 @@ function authError(message: string, cause?: unknown): ProviderError {
 }
 
 /** Our own auth messages already name the credential; anything else gets the context and a hint. */
-export function inContext(e: unknown, context: string, c: Creds): unknown {
+export function explain(e: unknown, context: string, c: Creds): unknown {
   if (!isProviderError(e) || e.code === 'oshara_auth') return e;
-  if (e.kind === 'auth') return explain(e, `${context}: Oshara refused access (check the ${credentialInUse(c)})`);
-  if (e.kind === 'rate_limit') return explain(e, `${context}: Oshara is limiting requests`);
-  if (e.kind === 'transient') return explain(e, `${context}: Oshara did not answer properly, will retry`);
-  return explain(e, context);
+  if (e.kind === 'auth') return withContext(e, `${context}: Oshara refused access (check the ${credentialInUse(c)})`);
+  if (e.kind === 'rate_limit') return withContext(e, `${context}: Oshara is limiting requests`);
+  if (e.kind === 'transient') return withContext(e, `${context}: Oshara did not answer properly, will retry`);
+  return withContext(e, context);
 }
 
 export function credentialInUse(c: Creds): string {
@@ -131,7 +131,7 @@ async function logIn(ctx: AdapterContext, c: Creds): Promise<string> {
     if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'permanent')) {
       throw authError(`Oshara refused the sign-in: ${e.message}. Check the account email and password.`, e);
     }
-    throw inContext(e, 'Signing in to Oshara', c);
+    throw explain(e, 'Signing in to Oshara', c);
   }
   const t = tokensOf(data);
   if (!t.access) throw authError('Oshara accepted the sign-in but sent no access token; check the email and password, or use an API key');
@@ -154,7 +154,7 @@ async function renewAccess(ctx: AdapterContext, c: Creds, cause: ProviderError):
         return t.access;
       }
     } catch (e) {
-      if (!isProviderError(e) || (e.kind !== 'auth' && e.kind !== 'permanent')) throw inContext(e, 'Renewing the Oshara session', c);
+      if (!isProviderError(e) || (e.kind !== 'auth' && e.kind !== 'permanent')) throw explain(e, 'Renewing the Oshara session', c);
       ctx.log('info', 'Oshara refused the refresh token (it lasts 30 days); signing in again if possible');
     }
   }

@@ -17,7 +17,7 @@ import type { OsharaMode } from '../../../shared/providers/oshara';
 import { FormData, ProviderError, isProviderError } from './http';
 import type { HttpRequest, HttpResponse } from './http';
 import { byProviderId, claimsIn, defineAdapter, downloadExpiry, drfPage, idStr, isObj, nextQuery, providerIdOf, readPages, str, videoExtension, type Json, type Page, type UrlLifetime } from './kit';
-import { call, credentialInUse, credsOf, explain, inContext, missingCredentials } from './oshara-auth';
+import { call, credentialInUse, credsOf, withContext, explain, missingCredentials } from './oshara-auth';
 import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ReconcileResult, SubmitResult } from './types';
 
 const JOBS_PATH = '/video-jobs/';
@@ -202,11 +202,11 @@ async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResul
   } catch (e) {
     if (!isProviderError(e)) throw e;
     if (e.kind === 'unknown_outcome') {
-      throw explain(e, 'The job may have reached Oshara without an answer; Talkbatch will look for it in your Oshara job list before sending it again');
+      throw withContext(e, 'The job may have reached Oshara without an answer; Talkbatch will look for it in your Oshara job list before sending it again');
     }
-    if (isConcurrencyRefusal(e)) throw explain(e, 'Oshara refused the job: the concurrent job limit of your plan is reached', 'concurrency_limit');
-    if (e.kind === 'permanent' || e.kind === 'not_found') throw explain(e, 'Oshara rejected the job', 'permanent');
-    throw inContext(e, 'Sending the job to Oshara', c);
+    if (isConcurrencyRefusal(e)) throw withContext(e, 'Oshara refused the job: the concurrent job limit of your plan is reached', 'concurrency_limit');
+    if (e.kind === 'permanent' || e.kind === 'not_found') throw withContext(e, 'Oshara rejected the job', 'permanent');
+    throw explain(e, 'Sending the job to Oshara', c);
   }
   const created = parseJob(data);
   if (!created) {
@@ -268,7 +268,7 @@ async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<R
       }
     }
   } catch (e) {
-    throw inContext(e, 'Checking Oshara jobs', c);
+    throw explain(e, 'Checking Oshara jobs', c);
   }
   for (const [id, job] of found) for (const j of wanted.get(id) ?? []) out.set(j.id, toPollResult(job, ctx));
   return out;
@@ -290,8 +290,8 @@ async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpe
     // Always re-read: processed_video_url is a 1-hour presigned link ("re-fetch the job to get a fresh URL").
     j = await retrieve(ctx, id);
   } catch (e) {
-    if (isProviderError(e) && e.kind === 'not_found') throw explain(e, `Oshara no longer has job ${id}`);
-    throw inContext(e, `Fetching the video link of Oshara job ${id}`, c);
+    if (isProviderError(e) && e.kind === 'not_found') throw withContext(e, `Oshara no longer has job ${id}`);
+    throw explain(e, `Fetching the video link of Oshara job ${id}`, c);
   }
   if (!j.videoUrl) {
     if (j.status.toLowerCase() === 'failed') {
@@ -324,7 +324,7 @@ async function reconcile(job: AdapterJob, ctx: AdapterContext): Promise<Reconcil
       return last === undefined || last >= since;
     });
   } catch (e) {
-    throw inContext(e, 'Looking for the job in the Oshara job list', c);
+    throw explain(e, 'Looking for the job in the Oshara job list', c);
   }
   if (!listing) return { outcome: 'unknown', evidence: 'The Oshara job list answered in an unknown shape, so nothing could be checked' };
 
@@ -405,7 +405,7 @@ async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
     return { ok: true, message: `Connected to Oshara as ${who} (${credentialInUse(c)}).${jobs}` };
   } catch (e) {
     if (!isProviderError(e)) throw e;
-    const err = inContext(e, 'Testing the Oshara credentials', c);
+    const err = explain(e, 'Testing the Oshara credentials', c);
     return { ok: false, message: err instanceof Error ? err.message : String(err) };
   }
 }
@@ -422,7 +422,7 @@ async function listOptions(list: string, ctx: AdapterContext): Promise<readonly 
       ctx.log('warn', 'Oshara saved voices are not available: GET /voices/ answered 404 (the endpoint is undocumented); enter a voice id by hand');
       return [];
     }
-    throw inContext(e, 'Listing Oshara saved voices', c);
+    throw explain(e, 'Listing Oshara saved voices', c);
   }
   return voices.flatMap((v) => {
     const r = asRecord(v);

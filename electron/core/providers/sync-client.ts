@@ -31,7 +31,9 @@ export const ACTION_WORDS: Record<Action, string> = {
 };
 
 /** Rewrites the HTTP client's error into one a creator can act on, keeping kind, code and Retry-After. */
-export function syncError(e: unknown, action: Action): unknown {
+export function explain(e: ProviderError, action: Action): ProviderError;
+export function explain(e: unknown, action: Action): unknown;
+export function explain(e: unknown, action: Action): unknown {
   if (!isProviderError(e)) return e;
   const said = detail(e);
   const as = (kind: ProviderError['kind'], message: string) => reword(e, message, { kind });

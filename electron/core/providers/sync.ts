@@ -30,7 +30,7 @@ import {
 } from '../../../shared/providers/sync';
 import { fileBody, FormData, ProviderError, isProviderError, parseRetryAfter, type HttpResponse } from './http';
 import { checkBeforeSend, checkedParams, defineAdapter, downloadExpiry, isObj, listIn, providerIdOf, resolvedInput, reword, str, type Json as Obj, type UrlLifetime } from './kit';
-import { ACTION_WORDS, client, syncError, type Action } from './sync-client';
+import { ACTION_WORDS, client, explain, type Action } from './sync-client';
 import type { AdapterContext, AdapterJob, CredentialTest, DownloadSpec, PickerOption, PollResult, ReconcileResult, SubmitResult } from './types';
 
 /** Output URL lifetime is undocumented: output() always asks again; the URL's own signature is read when it has one. */
@@ -169,7 +169,7 @@ async function sendCreate(req: CreateRequest, key: string, ctx: AdapterContext):
         { code: e.code, ...(e.status !== undefined ? { status: e.status } : {}), ...(e.retryAfterMs !== undefined ? { retryAfterMs: e.retryAfterMs } : {}), cause: e },
       );
     }
-    throw syncError(e, 'create');
+    throw explain(e, 'create');
   }
 }
 
@@ -193,7 +193,7 @@ async function ensureAsset(assetId: string, ctx: AdapterContext): Promise<string
     });
     slot = isObj(data) ? data : {};
   } catch (e) {
-    throw syncError(e, 'upload');
+    throw explain(e, 'upload');
   }
   const uploadUrl = str(slot.uploadUrl);
   const url = str(slot.url);
@@ -205,7 +205,7 @@ async function ensureAsset(assetId: string, ctx: AdapterContext): Promise<string
     const { data } = await http.json<unknown>({ method: 'POST', path: '/v2/assets', json: { url }, idempotent: true });
     registered = isObj(data) ? data : {};
   } catch (e) {
-    throw syncError(e, 'upload');
+    throw explain(e, 'upload');
   }
   const id = str(registered.id) ?? str(registered.assetId);
   if (!id) throw new ProviderError('transient', `Sync.so registered ${info.name} but answered without an asset id`, { code: 'malformed_response' });
@@ -317,7 +317,7 @@ async function getGeneration(id: string, ctx: AdapterContext, wait: boolean, act
     if (wait && mode && mode !== 'long_poll') ctx.log('debug', `Sync.so wait mode: ${mode}`);
     return { g: data, res };
   } catch (e) {
-    throw syncError(e, action);
+    throw explain(e, action);
   }
 }
 
@@ -352,7 +352,7 @@ async function listGenerations(ctx: AdapterContext): Promise<Map<string, Obj> | 
       ctx.log('warn', 'Sync.so has no GET /v2/generations here; polling each job instead');
       return undefined;
     }
-    throw syncError(e, 'poll');
+    throw explain(e, 'poll');
   }
 }
 
@@ -430,7 +430,7 @@ async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpe
     const res = await client(ctx).send({ method: 'GET', path: `/v2/generations/${encodeURIComponent(id)}/download`, headers: { accept: 'text/plain, application/json' } });
     text = res.text;
   } catch (e) {
-    const err = syncError(e, 'output');
+    const err = explain(e, 'output');
     if (isProviderError(err) && err.kind === 'not_found') throw new ProviderError('expired', `Sync.so no longer offers the output of generation ${id}: ${err.message}`, { code: err.code, cause: err });
     throw err;
   }
@@ -454,7 +454,7 @@ async function cancel(job: AdapterJob, ctx: AdapterContext): Promise<void> {
         { status: 404, code: 'cancel_not_supported', cause: e },
       );
     }
-    const err = syncError(e, 'cancel');
+    const err = explain(e, 'cancel');
     if (isProviderError(err) && err.kind === 'permanent') {
       throw new ProviderError('permanent', `Sync.so can only cancel a generation that has not started yet: ${err.message}`, { code: err.code, ...(err.status !== undefined ? { status: err.status } : {}), cause: err });
     }
@@ -520,7 +520,7 @@ async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
     }
     return { ok: true, message: 'Sync.so accepted the API key' };
   } catch (e) {
-    const err = syncError(e, 'credentials');
+    const err = explain(e, 'credentials');
     if (isProviderError(err)) return { ok: false, message: err.message };
     throw err;
   }

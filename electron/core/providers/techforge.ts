@@ -57,13 +57,11 @@ function client(ctx: AdapterContext): HttpClient {
   return ctx.http.with({ headers: () => ({ 'x-api-key': key }), readError: readTechforgeError });
 }
 
-/** Rethrows a ProviderError with a message a creator understands, keeping kind, code and Retry-After. */
-function explain(e: unknown, what: string): never {
-  if (!isProviderError(e)) throw e;
-  throw friendly(e, what);
-}
-
-function friendly(e: ProviderError, what: string): ProviderError {
+/** A ProviderError in words a creator understands (kind, code and Retry-After kept); anything else unchanged. */
+function explain(e: ProviderError, what: string): ProviderError;
+function explain(e: unknown, what: string): unknown;
+function explain(e: unknown, what: string): unknown {
+  if (!isProviderError(e)) return e;
   const detail = e.status ? `${e.message} (HTTP ${e.status})` : e.message;
   let message: string;
   switch (e.kind) {
@@ -284,7 +282,7 @@ async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResul
   try {
     answer = await http.json<unknown>({ method: 'POST', path: '/jobs/v2', json: body, idempotent: false });
   } catch (e) {
-    explain(e, 'the job');
+    throw explain(e, 'the job');
   }
   const { data, res } = answer;
   const providerJobId = createdId(data);
@@ -317,12 +315,12 @@ async function poll(jobs: readonly AdapterJob[], ctx: AdapterContext): Promise<R
     try {
       out.set(job.id, await pollOne(job, http, ctx));
     } catch (e) {
-      if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'rate_limit')) explain(e, 'checking job status');
+      if (isProviderError(e) && (e.kind === 'auth' || e.kind === 'rate_limit')) throw explain(e, 'checking job status');
       firstError ??= e;
       ctx.log('warn', `TechForge status check for job ${job.providerJobId ?? job.id} failed; will try again`, { error: (e as Error).message });
     }
   }
-  if (out.size === 0 && firstError !== undefined) explain(firstError, 'checking job status');
+  if (out.size === 0 && firstError !== undefined) throw explain(firstError, 'checking job status');
   return out;
 }
 
@@ -335,7 +333,7 @@ async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpe
     try {
       fetched = await fetchRow(http, job.providerJobId);
     } catch (e) {
-      explain(e, `job ${job.providerJobId}`);
+      throw explain(e, `job ${job.providerJobId}`);
     }
     if (!fetched.row) throw new ProviderError('not_found', notFound(job.providerJobId, fetched.said).error!.message, { code: 'job_not_found' });
     key = outputKeyOf(fetched.row);
@@ -352,7 +350,7 @@ async function output(job: AdapterJob, ctx: AdapterContext): Promise<DownloadSpe
   try {
     ({ data } = await http.json<unknown>({ method: 'GET', path: '/storage/generate-signed-path', query: { path: key } }));
   } catch (e) {
-    explain(e, `the video file ${key}`);
+    throw explain(e, `the video file ${key}`);
   }
   const body = isObj(data) ? data : {};
   const url = str(body.signedUrl) ?? str(body.signed_url) ?? str(body.url);
@@ -402,7 +400,7 @@ async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
   } catch (e) {
     if (!isProviderError(e)) throw e;
     if (e.code === 'missing_api_key') return { ok: false, message: e.message };
-    return { ok: false, message: friendly(e, 'checking the credit balance').message };
+    return { ok: false, message: explain(e, 'checking the credit balance').message };
   }
 }
 
@@ -413,7 +411,7 @@ async function listOptions(list: string, ctx: AdapterContext): Promise<readonly 
     try {
       ({ data } = await http.json<unknown>({ method: 'GET', path: '/api/provider/projects/active' }));
     } catch (e) {
-      explain(e, 'the project list');
+      throw explain(e, 'the project list');
     }
     const rows = isObj(data) && Array.isArray(data.data) ? data.data.filter(isObj) : [];
     return rows
@@ -431,7 +429,7 @@ async function listOptions(list: string, ctx: AdapterContext): Promise<readonly 
     try {
       ({ data } = await http.json<unknown>({ method: 'GET', path: `/api/provider/projects/${encodeURIComponent(projectId)}/mapping-fields` }));
     } catch (e) {
-      explain(e, `the fields of project ${projectId}`);
+      throw explain(e, `the fields of project ${projectId}`);
     }
     const inner = isObj(data) && isObj(data.data) ? data.data : undefined;
     if (!inner || !isObj(inner.fields)) {
