@@ -24,7 +24,7 @@ import {
   defineAdapter,
   downloadExpiry,
   drfPage,
-  isObj as isObject,
+  isObj,
   nextQuery,
   noProviderId,
   num,
@@ -110,7 +110,7 @@ function jobPath(product: CreatifyProduct, id: string): string {
 function listItems(data: unknown): Readonly<{ items: Json[]; next: string | undefined }> {
   const page = drfPage(data);
   if (!page) throw new ProviderError('transient', 'Creatify answered a list request with something that is not a list', { code: 'malformed_response' });
-  return { items: page.items.filter(isObject), next: page.next };
+  return { items: page.items.filter(isObj), next: page.next };
 }
 
 // ---------------------------------------------------------------------------------------------- errors
@@ -170,7 +170,7 @@ async function call<T = Json>(ctx: AdapterContext, req: HttpRequest, what: strin
 
 async function getJob(ctx: AdapterContext, product: CreatifyProduct, id: string, verb: 'check' | 'fetch' | 'approve' = 'check'): Promise<Json> {
   const { data } = await call<unknown>(ctx, { method: 'GET', path: jobPath(product, id) }, `${verb} ${LABEL[product]} job ${id}`);
-  if (!isObject(data)) throw new ProviderError('transient', `Creatify answered with no job object for ${LABEL[product]} job ${id}`, { code: 'malformed_response' });
+  if (!isObj(data)) throw new ProviderError('transient', `Creatify answered with no job object for ${LABEL[product]} job ${id}`, { code: 'malformed_response' });
   return data;
 }
 
@@ -378,7 +378,7 @@ function personaOption(p: Json): PickerOption | undefined {
 function voiceOptions(v: Json): PickerOption[] {
   const voiceName = str(v.name) ?? str(v.voice_name) ?? 'Voice';
   const gender = str(v.gender);
-  const accents = Array.isArray(v.accents) ? v.accents.filter(isObject) : [];
+  const accents = Array.isArray(v.accents) ? v.accents.filter(isObj) : [];
   return accents.flatMap((a) => {
     const id = str(a.id);
     if (!id) return [];
@@ -393,8 +393,8 @@ function templateOption(t: Json): PickerOption | undefined {
   // [UNCONFIRMED] template shape (third-party catalogue only): tolerate several names for the variables and image.
   const vars = t.variables;
   const names = Array.isArray(vars)
-    ? vars.map((x) => (typeof x === 'string' ? x : isObject(x) ? (str(x.name) ?? str(x.key)) : undefined)).filter((x): x is string => Boolean(x))
-    : isObject(vars)
+    ? vars.map((x) => (typeof x === 'string' ? x : isObj(x) ? (str(x.name) ?? str(x.key)) : undefined)).filter((x): x is string => Boolean(x))
+    : isObj(vars)
       ? Object.keys(vars)
       : [];
   const image = str(t.thumbnail) ?? str(t.preview_image) ?? str(t.cover_image);
@@ -415,8 +415,8 @@ async function submit(job: AdapterJob, ctx: AdapterContext): Promise<SubmitResul
     { method: 'POST', path, json: body, idempotent: false, ...(product === 'template' ? { timeoutMs: PREVIEW_TIMEOUT_MS } : {}) },
     `create the ${LABEL[product]} job "${job.input.title}"`,
   );
-  const id = isObject(data) ? (str(data.id) ?? (typeof data.id === 'number' ? String(data.id) : undefined)) : undefined;
-  if (!isObject(data) || !id) {
+  const id = isObj(data) ? (str(data.id) ?? (typeof data.id === 'number' ? String(data.id) : undefined)) : undefined;
+  if (!isObj(data) || !id) {
     throw new ProviderError('unknown_outcome', `Creatify accepted the ${LABEL[product]} job but its answer names no job id; it will be looked up by its name "${name}"`, {
       code: 'missing_id',
       ...(requestId ? { requestId } : {}),
@@ -512,7 +512,7 @@ async function approve(job: AdapterJob, ctx: AdapterContext): Promise<void> {
 async function testCredentials(ctx: AdapterContext): Promise<CredentialTest> {
   try {
     const { data } = await call<unknown>(ctx, { method: 'GET', path: '/api/remaining_credits/' }, 'read the remaining credits');
-    const credits = isObject(data) ? num(data.remaining_credits) : undefined;
+    const credits = isObj(data) ? num(data.remaining_credits) : undefined;
     if (credits === undefined) return { ok: true, message: 'Creatify accepted the API ID and key (the answer named no credit balance)' };
     return { ok: true, message: `Creatify accepted the API ID and key: ${credits} credits left`, balance: { amount: credits, unit: 'credits' } };
   } catch (e) {
