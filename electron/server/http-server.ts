@@ -1,11 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { isChannelName, type Handlers } from '../../shared/contract';
 import type { Core } from '../core/app-core';
 import { dispatch, toErrorInfo } from '../core/handlers';
+import { resolveLibraryFile, sendFile } from '../core/library/media-file';
 import { resolveInside } from '../security';
 
 /**
@@ -24,22 +25,6 @@ export type ServerOptions = Readonly<{
 }>;
 
 export type RunningServer = Readonly<{ url: string; origin: string; token: string; close(): Promise<void> }>;
-
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json',
-  '.mp4': 'video/mp4',
-  '.mov': 'video/quicktime',
-  '.webm': 'video/webm',
-  '.woff2': 'font/woff2',
-};
 
 /** Same CSP as the Electron window (media from our own origin only; no remote code). */
 export const SERVER_CSP =
@@ -127,14 +112,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       return;
     }
     if (isMedia && (req.method === 'GET' || req.method === 'HEAD')) {
-      const rel = safeDecode((rawPath.startsWith('/media/') ? rawPath : url.pathname).slice('/media/'.length));
-      const file = rel === null ? null : resolveInside(o.core.library.dir, rel);
-      // .partial is judged on the resolved path: resolveInside decodes further (%252epartial).
-      if (!file || !existsSync(file) || !statSync(file).isFile() || path.relative(o.core.library.dir, file).split(path.sep).includes('.partial')) {
+      // One guard for both transports (core/library/media-file.ts): decoded once, real paths compared.
+      const file = await resolveLibraryFile(o.core.library.dir, (rawPath.startsWith('/media/') ? rawPath : url.pathname).slice('/media/'.length));
+      if (!file) {
         text(res, 404, 'Not in the library');
         return;
       }
-      serveFile(req, res, file);
+      sendFile(req, res, file);
       return;
     }
     if (req.method === 'GET' || req.method === 'HEAD') {
@@ -146,7 +130,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         return;
       }
       res.setHeader('content-security-policy', SERVER_CSP);
-      serveFile(req, res, file, path.basename(file) === 'index.html' ? 'no-store' : 'public, max-age=31536000, immutable');
+      sendFile(req, res, { path: file, size: statSync(file).size }, path.basename(file) === 'index.html' ? 'no-store' : 'public, max-age=31536000, immutable');
       return;
     }
     text(res, 405, 'Method not allowed');
@@ -218,26 +202,4 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 function text(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   res.end(body);
-}
-
-function serveFile(req: IncomingMessage, res: ServerResponse, file: string, cache = 'no-store'): void {
-  const size = statSync(file).size;
-  const type = MIME[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-  const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-  if (m && (m[1] || m[2])) {
-    const start = m[1] ? Number(m[1]) : Math.max(0, size - Number(m[2]));
-    const end = m[1] && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
-    if (start >= size || start > end) {
-      res.writeHead(416, { 'content-range': `bytes */${size}` });
-      res.end();
-      return;
-    }
-    res.writeHead(206, { 'content-type': type, 'content-length': end - start + 1, 'content-range': `bytes ${start}-${end}/${size}`, 'accept-ranges': 'bytes', 'cache-control': cache });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file, { start, end }).pipe(res);
-    return;
-  }
-  res.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': 'bytes', 'cache-control': cache });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
 }

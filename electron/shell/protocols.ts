@@ -1,7 +1,7 @@
 import { net, protocol } from 'electron';
 import { existsSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fileResponse, resolveLibraryFile } from '../core/library/media-file';
 import { APP_HOST, APP_SCHEME, CSP, MEDIA_SCHEME, resolveInside } from '../security';
 
 /** Must run before app is ready: app:// and media: behave like secure standard origins. */
@@ -25,18 +25,19 @@ export function handleProtocols(rendererDir: string, libraryDir: () => string): 
     return new Response(res.body, { status: res.status, headers });
   });
   protocol.handle(MEDIA_SCHEME, async (req) => {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(new URL(req.url).pathname.replace(/^\/+/, ''));
-    } catch {
-      return new Response('Not in the library', { status: 404 });
-    }
-    const root = libraryDir();
-    const file = resolveInside(root, rel);
-    // Unfinished downloads are judged on the resolved path (resolveInside decodes further, e.g. %252e).
-    if (!file || path.relative(root, file).split(path.sep).includes('.partial') || !existsSync(file) || !statSync(file).isFile()) {
-      return new Response('Not in the library', { status: 404 });
-    }
-    return await net.fetch(pathToFileURL(file).toString(), { headers: req.headers });
+    // media:<path>: the same guard and byte ranges as server mode's /media/ (core/library/media-file.ts).
+    // net.fetch(file://) would answer a Range request with the whole file (200), so seeking snapped back.
+    const file = await resolveLibraryFile(libraryDir(), new URL(req.url).pathname);
+    if (!file) return new Response('Not in the library', { status: 404 });
+    return fileResponse(req.method ?? 'GET', headerOf(req, 'range'), file);
   });
+}
+
+/** A request header from Electron's Request (a Headers object). */
+function headerOf(req: Readonly<{ headers?: unknown }>, name: string): string | null {
+  const h = req.headers as { get?: (n: string) => string | null } | Record<string, string> | undefined;
+  if (!h) return null;
+  if (typeof h.get === 'function') return h.get(name);
+  const found = Object.entries(h as Record<string, string>).find(([k]) => k.toLowerCase() === name);
+  return found ? String(found[1]) : null;
 }

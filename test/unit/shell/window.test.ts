@@ -39,7 +39,7 @@ vi.mock('electron', () => {
 import { createMainWindow, hardenSession } from '../../../electron/shell/window';
 import { handleProtocols } from '../../../electron/shell/protocols';
 import { CSP } from '../../../electron/security';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -124,5 +124,49 @@ describe('app:// and media: protocols', () => {
     expect((await media({ url: 'media:Batch/.partial/x.part', headers: {} })).status).toBe(404);
     expect((await media({ url: 'media:Batch/%252epartial/x.part', headers: {} })).status).toBe(404);
     expect((await media({ url: 'media:Batch/%E0%A4%A', headers: {} })).status).toBe(404);
+  });
+
+  it('media: serves byte ranges itself (206 + Content-Range) and refuses links that leave the library', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'tb-proto-range-'));
+    const library = path.join(root, 'Library');
+    mkdirSync(path.join(library, 'Batch'), { recursive: true });
+    mkdirSync(path.join(root, 'private'), { recursive: true });
+    const bytes = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
+    writeFileSync(path.join(library, 'Batch', 'long.mp4'), bytes);
+    writeFileSync(path.join(root, 'vault.key'), 'KEY-FILE-CONTENT');
+    writeFileSync(path.join(root, 'private', 'notes.txt'), 'PRIVATE');
+    symlinkSync('/etc/passwd', path.join(library, 'Batch', 'passwd.mp4'));
+    symlinkSync(path.join(root, 'vault.key'), path.join(library, 'Batch', 'key.mp4'));
+    symlinkSync(path.join(root, 'private'), path.join(library, 'outside'));
+    h.netFetch.mockClear();
+    handleProtocols(path.join(root, 'renderer'), () => library);
+    const media = h.protocols.get('media')!;
+    const req = (url: string, headers: Record<string, string> = {}, method = 'GET') => media({ url, headers: new Headers(headers), method } as never);
+
+    const part = await req('media:Batch/long.mp4', { range: 'bytes=100-199' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/1000');
+    expect(part.headers.get('accept-ranges')).toBe('bytes');
+    expect(part.headers.get('content-type')).toBe('video/mp4');
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
+    const whole = await req('media:Batch/long.mp4');
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get('accept-ranges')).toBe('bytes');
+    expect(Buffer.from(await whole.arrayBuffer()).equals(bytes)).toBe(true);
+    const beyond = await req('media:Batch/long.mp4', { range: 'bytes=1000-' });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe('bytes */1000');
+    // Never handed to net.fetch(file://), which answers a range request with 200 and the whole file.
+    expect(h.netFetch).not.toHaveBeenCalled();
+
+    for (const url of ['media:Batch/passwd.mp4', 'media:Batch/key.mp4', 'media:outside/notes.txt']) {
+      const r = await req(url);
+      expect(r.status, url).toBe(404);
+      const text = await r.text();
+      expect(text).not.toContain('root:');
+      expect(text).not.toContain('KEY-FILE-CONTENT');
+      expect(text).not.toContain('PRIVATE');
+    }
+    expect(readFileSync(path.join(root, 'vault.key'), 'utf8')).toBe('KEY-FILE-CONTENT');
   });
 });
