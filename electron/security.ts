@@ -15,7 +15,7 @@ export const CSP = [
   "media-src 'self' blob: media:",
   "connect-src 'self'",
   // Creatify template previews are pages of app.creatify.ai, shown in a sandboxed frame.
-  'frame-src https://app.creatify.ai',
+  `frame-src ${['https://app.creatify.ai'].join(' ')}`,
   "object-src 'none'",
   "base-uri 'none'",
   "form-action 'none'",
@@ -75,13 +75,50 @@ export function isAllowedNavigation(url: string): boolean {
   }
 }
 
-/** Links the user clicks open in the system browser only when they are plain https (or http) pages. */
+/** Origins whose pages may be shown in a frame of our page (the CSP's frame-src says the same). */
+export const FRAME_ORIGINS: readonly string[] = ['https://app.creatify.ai'];
+
+/**
+ * Navigation of any frame (will-frame-navigate, will-redirect): the main frame stays on app://;
+ * a sub frame may show only a page of an allowed frame origin (the Creatify template preview) or
+ * an empty document.
+ */
+export function isAllowedFrameNavigation(url: string, isMainFrame: boolean): boolean {
+  if (isMainFrame) return isAllowedNavigation(url);
+  if (url === 'about:blank' || url === 'about:srcdoc') return true;
+  try {
+    return FRAME_ORIGINS.includes(new URL(url).origin);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Links the user clicks open in the system browser only when they are https pages. Plain http would
+ * hand the user to a page anyone on the network can alter; the app has no mailto: links.
+ */
 export function isSafeExternalUrl(url: string): boolean {
   try {
     const u = new URL(url);
-    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password && u.hostname.length > 0;
+    return u.protocol === 'https:' && !u.username && !u.password && u.hostname.length > 0;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Whether our CSP is put on a response (session.webRequest.onHeadersReceived). Our own pages carry it
+ * already (the app:// handler sets it); what must not get it is a page we frame on purpose — the
+ * Creatify template preview is another site's document, and our policy (frame-ancestors 'none',
+ * script-src 'self') would stop it from displaying. A sub frame from anywhere else cannot load at
+ * all: the main document's frame-src refuses it.
+ */
+export function appliesAppCsp(url: string, resourceType: string | undefined): boolean {
+  if (resourceType === 'subFrame') return false;
+  try {
+    return !FRAME_ORIGINS.includes(new URL(url).origin);
+  } catch {
+    return true;
   }
 }
 
@@ -90,7 +127,13 @@ export function isTrustedSender(frameUrl: string | undefined, isMainFrame: boole
   return isMainFrame && !!frameUrl && isAllowedNavigation(frameUrl);
 }
 
-/** Permission requests (camera, notifications from the page, …): all denied; the app never needs them. */
-export function allowPermission(_permission: string): boolean {
-  return false;
+/**
+ * Permissions: only what the app itself uses, and only for our own top-level app:// page —
+ * writing to the clipboard ("Copy for support") and fullscreen (the video player). Everything
+ * else (camera, notifications from the page, geolocation, …) and every other origin: denied.
+ */
+const APP_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write', 'fullscreen']);
+export function allowPermission(permission: string, requestingUrl?: string, isMainFrame = true): boolean {
+  if (!APP_PERMISSIONS.has(permission) || !isMainFrame || !requestingUrl) return false;
+  return isAllowedNavigation(requestingUrl);
 }

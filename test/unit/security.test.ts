@@ -2,6 +2,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   allowPermission,
+  appliesAppCsp,
+  FRAME_ORIGINS,
+  isAllowedFrameNavigation,
   APP_ORIGIN,
   CSP,
   isAllowedNavigation,
@@ -89,10 +92,11 @@ describe('navigation and links', () => {
     }
   });
 
-  it('opens only plain http(s) links externally', () => {
+  it('opens only plain https links externally (issue 17 item 9: not http)', () => {
     expect(isSafeExternalUrl('https://docs.creatify.ai/api')).toBe(true);
-    expect(isSafeExternalUrl('http://example.com/')).toBe(true);
     for (const u of [
+      'http://example.com/',
+      'http://docs.sync.so/',
       'https://user:pass@example.com/',
       'https://user@example.com/',
       'file:///etc/passwd',
@@ -119,6 +123,38 @@ describe('navigation and links', () => {
 
   it('denies every permission request', () => {
     for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(allowPermission(p)).toBe(false);
+    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) expect(allowPermission(p, `${APP_ORIGIN}/index.html`, true)).toBe(false);
+  });
+
+  it('allows clipboard writes and fullscreen to our own top-level page only (issue 19 item 8)', () => {
+    expect(allowPermission('clipboard-sanitized-write', `${APP_ORIGIN}/index.html`, true)).toBe(true);
+    expect(allowPermission('fullscreen', `${APP_ORIGIN}/index.html#library`, true)).toBe(true);
+    // The Creatify preview frame, another site, a frame inside our page, an unknown requester: no.
+    expect(allowPermission('clipboard-sanitized-write', 'https://app.creatify.ai/preview', false)).toBe(false);
+    expect(allowPermission('fullscreen', 'https://evil.example/', true)).toBe(false);
+    expect(allowPermission('fullscreen', `${APP_ORIGIN}/index.html`, false)).toBe(false);
+    expect(allowPermission('clipboard-sanitized-write', undefined, true)).toBe(false);
+    expect(allowPermission('clipboard-sanitized-write', 'app://talkbatch.evil/', true)).toBe(false);
+  });
+
+  it('lets frames navigate only where they may (issue 17 item 9)', () => {
+    expect(isAllowedFrameNavigation(`${APP_ORIGIN}/index.html`, true)).toBe(true);
+    expect(isAllowedFrameNavigation('https://app.creatify.ai/preview/abc', true)).toBe(false);
+    expect(isAllowedFrameNavigation('https://app.creatify.ai/preview/abc', false)).toBe(true);
+    expect(isAllowedFrameNavigation('about:blank', false)).toBe(true);
+    for (const u of ['https://evil.example/', 'http://app.creatify.ai/', 'https://app.creatify.ai.evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', 'garbage']) {
+      expect(isAllowedFrameNavigation(u, false), u).toBe(false);
+      expect(isAllowedFrameNavigation(u, true), u).toBe(false);
+    }
+  });
+
+  it('puts the app CSP on everything but the framed Creatify preview (issue 17 item 9)', () => {
+    expect(appliesAppCsp(`${APP_ORIGIN}/index.html`, 'mainFrame')).toBe(true);
+    expect(appliesAppCsp('https://evil.example/x.js', 'script')).toBe(true);
+    expect(appliesAppCsp('https://app.creatify.ai/preview/abc', 'subFrame')).toBe(false);
+    expect(appliesAppCsp('https://app.creatify.ai/assets/app.js', 'script')).toBe(false);
+    expect(FRAME_ORIGINS).toEqual(['https://app.creatify.ai']);
+    expect(CSP).toContain('frame-src https://app.creatify.ai');
   });
 });
 

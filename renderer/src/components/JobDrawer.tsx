@@ -5,6 +5,7 @@ import { PROVIDER_NAMES } from '../../../shared/providers';
 import { clock, money } from '../format';
 import { JobActions } from './JobActions';
 import { call, transport, useStore } from '../store';
+import { copyNotice, copyText } from '../clipboard';
 
 /** What a status means and what the creator can do, in plain words. */
 const EXPLAIN: Partial<Record<string, string>> = {
@@ -42,8 +43,8 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
     ]
       .filter((l) => l !== undefined)
       .join('\n');
-    await navigator.clipboard.writeText(text).catch(() => undefined);
-    useStore.getState().notify('info', 'Timeline copied: paste it into your support ticket.');
+    const notice = copyNotice(await copyText(text, navigator.clipboard), 'Timeline');
+    useStore.getState().notify(notice.level, notice.message);
   };
 
   return (

@@ -78,6 +78,58 @@ describe('main window', () => {
     expect(webviewPrevented).toBe(true);
   });
 
+  it('guards every frame\'s navigation and redirects, and opens only https links (issue 17 item 9)', () => {
+    createMainWindow('/p');
+    const w = h.windows[0]!;
+    const fire = (ev: string, url: string, isMainFrame: boolean) => {
+      let prevented = false;
+      w.handlers[ev]!({ url, isMainFrame, preventDefault: () => (prevented = true) });
+      return prevented;
+    };
+    for (const ev of ['will-frame-navigate', 'will-redirect']) {
+      expect(fire(ev, 'https://evil.example/', true), ev).toBe(true);
+      expect(fire(ev, 'https://evil.example/', false), ev).toBe(true);
+      expect(fire(ev, 'app://talkbatch/index.html', true), ev).toBe(false);
+      // The Creatify template preview may load (and redirect within app.creatify.ai) in its frame.
+      expect(fire(ev, 'https://app.creatify.ai/preview/abc', false), ev).toBe(false);
+      expect(fire(ev, 'https://app.creatify.ai/preview/abc', true), ev).toBe(true);
+    }
+    expect(w.openHandler!({ url: 'http://docs.sync.so/' })).toEqual({ action: 'deny' });
+    expect(h.openExternal).not.toHaveBeenCalled();
+    expect(w.openHandler!({ url: 'https://docs.sync.so/' })).toEqual({ action: 'deny' });
+    expect(h.openExternal).toHaveBeenCalledWith('https://docs.sync.so/');
+  });
+
+  it('grants clipboard writes and fullscreen to our page only, and leaves the Creatify preview its own headers', () => {
+    let perm: ((wc: unknown, p: string, cb: (ok: boolean) => void, d: { requestingUrl: string; isMainFrame: boolean }) => void) | undefined;
+    let check: ((wc: unknown, p: string, origin: string, d: { requestingUrl?: string; isMainFrame: boolean }) => boolean) | undefined;
+    let headers: ((d: { url: string; resourceType: string; responseHeaders: Record<string, string[]> }, cb: (r: { responseHeaders?: Record<string, string[]> }) => void) => void) | undefined;
+    hardenSession({
+      setPermissionRequestHandler: (fn: typeof perm) => void (perm = fn),
+      setPermissionCheckHandler: (fn: typeof check) => void (check = fn),
+      webRequest: { onHeadersReceived: (fn: typeof headers) => void (headers = fn) },
+    } as never);
+    const ask = (p: string, requestingUrl: string, isMainFrame = true) => {
+      let granted: boolean | undefined;
+      perm!(null, p, (ok) => (granted = ok), { requestingUrl, isMainFrame });
+      return granted;
+    };
+    expect(ask('clipboard-sanitized-write', 'app://talkbatch/index.html')).toBe(true);
+    expect(ask('fullscreen', 'app://talkbatch/index.html')).toBe(true);
+    expect(check!(null, 'clipboard-sanitized-write', 'app://talkbatch', { requestingUrl: 'app://talkbatch/index.html', isMainFrame: true })).toBe(true);
+    expect(ask('clipboard-sanitized-write', 'https://app.creatify.ai/preview', false)).toBe(false);
+    expect(ask('fullscreen', 'https://evil.example/')).toBe(false);
+    expect(ask('media', 'app://talkbatch/index.html')).toBe(false);
+    expect(ask('notifications', 'app://talkbatch/index.html')).toBe(false);
+
+    const preview = { 'content-security-policy': ["frame-ancestors 'self' app://talkbatch"], 'x-frame-options': ['SAMEORIGIN'] };
+    let out: { responseHeaders?: Record<string, string[]> } = {};
+    headers!({ url: 'https://app.creatify.ai/preview/abc', resourceType: 'subFrame', responseHeaders: preview }, (r) => (out = r));
+    expect(out.responseHeaders?.['Content-Security-Policy']).toBeUndefined();
+    headers!({ url: 'https://evil.example/x', resourceType: 'xhr', responseHeaders: {} }, (r) => (out = r));
+    expect(out.responseHeaders?.['Content-Security-Policy']).toEqual([CSP]);
+  });
+
   it('refuses every permission and sets the CSP on every response', () => {
     let perm: ((wc: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
     let check: ((wc: unknown, p: string) => boolean) | undefined;
