@@ -45,6 +45,8 @@ export type CoreOptions = Readonly<{
   engine?: Readonly<{ idleMs?: number; maxDownloads?: number; now?: () => number; timeScale?: number }>;
   /** Do not take the data-dir lock (read-only CLI commands never run the queue). */
   noLock?: boolean;
+  /** The better-sqlite3 binding to load instead of node_modules' (Electron: see db/native-binding.ts). */
+  nativeBinding?: string;
 }>;
 
 export type Core = Readonly<{
@@ -107,7 +109,7 @@ export function openCore(o: CoreOptions): Core {
 
 function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquireLock> | null): Core {
   const log = new Logger(path.join(paths.logs, 'talkbatch.log'), o.echoLog ?? false);
-  const db = openDatabase(paths.db);
+  const db = openDatabase(paths.db, o.nativeBinding);
   const events = new CoreEvents();
   const jobs = new JobRepo(db);
   const batches = new BatchRepo(db);

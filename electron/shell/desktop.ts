@@ -1,11 +1,13 @@
 import { app, Menu, nativeImage, Notification, Tray, type BrowserWindow } from 'electron';
 import type { Core } from '../core/app-core';
+import { trayIconPath, type IconPlace } from './lifecycle';
 
 /**
  * Desktop touches: one notification per finished batch (and on failures), taskbar/dock progress,
- * and a tray icon so the queue keeps running while the window is closed, with a clear Quit.
+ * and a tray icon so the queue keeps running while the window is closed (Settings → close to tray),
+ * with a clear Quit.
  */
-export function attachDesktop(core: Core, getWindow: () => BrowserWindow | null, showWindow: () => void, quit: () => void): Tray | null {
+export function attachDesktop(core: Core, getWindow: () => BrowserWindow | null, showWindow: () => void, quit: () => void, place: IconPlace): Tray | null {
   core.events.on((name, payload) => {
     const win = getWindow();
     if (name === 'notice') {
@@ -27,8 +29,14 @@ export function attachDesktop(core: Core, getWindow: () => BrowserWindow | null,
       if (process.platform === 'darwin') app.dock?.setBadge(all.length ? String(total - done) : '');
     }
   });
+  // A tray icon without an image is invisible: then there is no tray at all, and closing the window quits.
+  const image = nativeImage.createFromPath(trayIconPath(place));
+  if (image.isEmpty()) {
+    core.log.warn('No tray icon image: closing the window will quit', { path: trayIconPath(place) });
+    return null;
+  }
   try {
-    const tray = new Tray(nativeImage.createEmpty());
+    const tray = new Tray(image);
     tray.setToolTip('Talkbatch — the queue keeps running');
     tray.setContextMenu(
       Menu.buildFromTemplate([

@@ -10,9 +10,10 @@ export type Db = Database.Database;
  * scheduler), foreign keys, synchronous=FULL (a status change that records a provider id is on
  * disk before we act on it: the job that was paid for is never forgotten).
  */
-export function openDatabase(file: string): Db {
+export function openDatabase(file: string, nativeBinding?: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file);
+  // Electron passes the binding built for its own Node ABI (./native-binding.ts); Node uses node_modules'.
+  const db = new Database(file, nativeBinding ? { nativeBinding } : {});
   try {
     // Refuse a newer database before any pragma writes to it (journal_mode = WAL is stored in the
     // file): NewerDatabaseError promises that nothing was changed.

@@ -54,6 +54,8 @@ vi.mock('electron', () => {
       quit: h.quit,
       exit: h.exit,
       getPath: () => tmpdir(),
+      getAppPath: () => path.resolve(__dirname, '..', '..', '..'),
+      isPackaged: false,
       dock: undefined,
     },
     dialog: { showErrorBox: h.errorBox },
@@ -67,7 +69,7 @@ vi.mock('electron', () => {
     BrowserWindow,
     Tray,
     Menu: { buildFromTemplate: () => ({}) },
-    nativeImage: { createEmpty: () => ({}) },
+    nativeImage: { createEmpty: () => ({ isEmpty: () => true }), createFromPath: () => ({ isEmpty: () => false }) },
     Notification: Object.assign(class {}, { isSupported: () => false }),
     safeStorage: {
       getSelectedStorageBackend: () => h.backend,
