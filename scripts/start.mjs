@@ -1,45 +1,58 @@
-// `npm start`: opens the Electron app. Where the Electron binary could not be installed (an offline
-// install skips its download), it says so plainly and starts server mode instead, printing the URL.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+// `npm start`: opens the Electron app. On the first start it downloads Electron (with progress) and
+// prepares the database module for it; where that cannot happen (offline, no display, Ubuntu's sandbox
+// restriction) it says why and how to fix it, and starts server mode instead, printing the URL.
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installedElectronVersion, prepareElectronBinding } from './electron-native.mjs';
+import { downloadElectron, installedElectron, linuxSandboxProblem } from './start-lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
+const pkgDir = path.dirname(require.resolve('electron/package.json'));
 
-// Electron 45 downloads its binary on first use. Check for it ourselves (require('electron') would try the
-// download noisily), try the download once quietly, and report plainly when it cannot be had.
-function electronBinary() {
-  const pkgDir = path.dirname(require.resolve('electron/package.json'));
-  const installed = () => {
-    const pathFile = path.join(pkgDir, 'path.txt');
-    if (!existsSync(pathFile)) return null;
-    const bin = path.join(pkgDir, 'dist', readFileSync(pathFile, 'utf8').trim());
-    return existsSync(bin) ? bin : null;
-  };
-  if (installed()) return installed();
-  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) return null;
-  console.log('Getting the Electron desktop shell (first start only)…');
-  const r = spawnSync(process.execPath, [path.join(pkgDir, 'install.js')], { stdio: 'pipe', timeout: 300_000 });
-  return r.status === 0 ? installed() : null;
+/** Returns the Electron binary to run, or the reason to use server mode instead. */
+async function desktop() {
+  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
+    return { why: 'No display found, so Talkbatch starts in server mode: open the URL below in a browser.' };
+  }
+  let bin = installedElectron(pkgDir);
+  if (!bin) {
+    if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+      return { why: 'The Electron desktop shell is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set), so Talkbatch starts in server mode: the same app, in your browser.' };
+    }
+    const got = downloadElectron(pkgDir);
+    if (!got.ok) {
+      return {
+        why:
+          `The Electron desktop shell could not be downloaded: ${got.error}.\n` +
+          'Talkbatch starts in server mode instead: the same app, in your browser (the local draft renderer needs no account).\n' +
+          '`npm start` tries the download again next time.',
+      };
+    }
+    bin = got.bin;
+  }
+  const sandbox = linuxSandboxProblem({ distDir: path.dirname(bin) });
+  if (sandbox) return { why: `${sandbox}\n\nUntil then Talkbatch starts in server mode: the same app, in your browser.` };
+  const binding = await prepareElectronBinding({ root, electronVersion: installedElectronVersion(root) });
+  if (!binding.ok) {
+    return {
+      why:
+        `The database module could not be prepared for Electron: ${binding.error}\n` +
+        'Run `npm run native:electron` with internet access (or with a C++ compiler) to retry. Talkbatch starts in server mode meanwhile.',
+    };
+  }
+  return { bin };
 }
 
-const bin = electronBinary();
-const headless = process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY;
+const d = await desktop();
 let child;
-if (bin && !headless) {
-  child = spawn(bin, [root, ...args], { stdio: 'inherit' });
+if (d.bin) {
+  child = spawn(d.bin, [root, ...args], { stdio: 'inherit' });
 } else {
-  console.log(
-    bin
-      ? 'No display found, so Talkbatch starts in server mode: open the URL below in a browser.'
-      : 'The Electron desktop shell could not be downloaded on this machine (no access to its download server),\n' +
-          'so Talkbatch starts in server mode instead: the same app, in your browser. The local draft renderer\n' +
-          'works without any account. With internet access, `npm start` gets the desktop window next time.',
-  );
+  console.log(d.why);
   child = spawn(process.execPath, [path.join(root, 'bin', 'talkbatch.cjs'), 'serve', ...args], { stdio: 'inherit' });
 }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
