@@ -135,7 +135,7 @@ export const contract = {
     z.object({ provider: providerId, id: z.string().optional() }),
   ),
 
-  'settings:get': channel<Readonly<{ settings: Settings; vault: Readonly<{ secure: boolean; description: string }> }>>()(z.object({})),
+  'settings:get': channel<Readonly<{ settings: Settings; vault: Readonly<{ secure: boolean; description: string; notice?: string }> }>>()(z.object({})),
   'settings:set': channel<Settings>()(z.object({ patch: settingsSchema.partial() })),
 
   'assets:import': channel<readonly (Readonly<{ path: string; asset: AssetInfo }> | Readonly<{ path: string; error: string; accepted: string }>)[]>()(

@@ -22,7 +22,7 @@ import { HttpClient } from './providers/http';
 import type { AdapterContext, AssetAccess, ProviderAdapter } from './providers/types';
 import { QueueControl } from './queue-control';
 import { Engine } from './queue/engine';
-import type { Cipher } from './secrets/cipher';
+import { existingFileKeyCipher, FILE_KEY_SCHEME, type Cipher } from './secrets/cipher';
 import { ASSET_HOST, Vault, type VaultOwner } from './secrets/vault';
 import { SettingsService } from './settings';
 import { bestEffortWrite } from './storage';
@@ -119,7 +119,14 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
   const adapters = o.adapters ?? allAdapters();
   const fieldsOf = (owner: VaultOwner): readonly CredentialField[] =>
     owner === ASSET_HOST ? ASSET_HOST_FIELDS : (adapters.get(owner)?.describe().credentialFields ?? []);
-  const vault = new Vault(db, o.cipher(paths), fieldsOf, o.credentialsFromEnv ? o.env : null);
+  // Keys are decrypted by the scheme they were stored with: the desktop app reads keys that server mode
+  // saved with vault.key (same data folder), and moves them into the keychain (Settings says so).
+  const readerFor = (scheme: string): Cipher | null => (scheme === FILE_KEY_SCHEME ? existingFileKeyCipher(paths.root) : null);
+  const vault = new Vault(db, o.cipher(paths), fieldsOf, o.credentialsFromEnv ? o.env : null, Date.now, readerFor);
+  if (o.mode === 'electron') {
+    const moved = vault.adoptReadableKeys();
+    if (moved) log.info('Moved saved keys into the system keychain', { keys: moved });
+  }
   const assets = new AssetStore(paths.assets, assetRepo);
   const assetHost = new AssetHost(() => settings.get(), vault, assetRepo, assets);
   const library = new Library({

@@ -90,7 +90,20 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       }
     },
 
-    'settings:get': () => ({ settings: core.settings.get(), vault: { secure: core.vault.cipher.secure, description: core.vault.cipher.description } }),
+    'settings:get': () => ({
+      settings: core.settings.get(),
+      vault: {
+        secure: core.vault.cipher.secure,
+        description: core.vault.cipher.description,
+        ...(core.vault.movedKeys
+          ? {
+              notice:
+                `${core.vault.movedKeys === 1 ? '1 saved key' : `${core.vault.movedKeys} saved keys`} from server mode moved into your system keychain at this start. ` +
+                'Server mode and the CLI cannot read keys kept there: give them keys through environment variables, or save the keys there again.',
+            }
+          : {}),
+      },
+    }),
     'settings:set': ({ patch }) => {
       const before = core.settings.get();
       const next = core.settings.set(patch);

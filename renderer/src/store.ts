@@ -14,7 +14,7 @@ type State = {
   info: AppInfo | null;
   providers: readonly ProviderInfo[];
   settings: Settings | null;
-  vault: Readonly<{ secure: boolean; description: string }> | null;
+  vault: Readonly<{ secure: boolean; description: string; notice?: string }> | null;
   credentials: readonly CredentialInfo[];
   jobs: ReadonlyMap<string, JobRecord>;
   jobsVersion: number;

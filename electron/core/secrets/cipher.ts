@@ -26,6 +26,14 @@ function createExclusive(from: string, to: string): void {
   }
 }
 
+/** The stored scheme of keys encrypted with the data folder's vault.key (server and CLI mode). */
+export const FILE_KEY_SCHEME = 'aes-256-gcm-file';
+
+/** The vault.key cipher if the data folder has a key file, without creating one (the desktop app reading server-mode keys). */
+export function existingFileKeyCipher(dataDir: string): Cipher | null {
+  return existsSync(path.join(dataDir, 'vault.key')) ? fileKeyCipher(dataDir) : null;
+}
+
 export function fileKeyCipher(dataDir: string): Cipher {
   const keyFile = path.join(dataDir, 'vault.key');
   if (!existsSync(keyFile)) {
@@ -51,7 +59,7 @@ export function fileKeyCipher(dataDir: string): Cipher {
   }
   if (key.length !== 32) throw new Error(`${keyFile} is not a Talkbatch vault key (remove it to start over; saved keys will need to be entered again)`);
   return {
-    scheme: 'aes-256-gcm-file',
+    scheme: FILE_KEY_SCHEME,
     secure: false,
     description: `API keys are encrypted with a key file only your user can read (${keyFile}); no OS keychain is used in server or CLI mode.`,
     encrypt(plain) {

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CLOUD_PROVIDER_IDS, isProviderId, providerEnvPrefix, type ProviderId } from '../../../shared/providers';
+import { CLOUD_PROVIDER_IDS, isProviderId, PROVIDER_NAMES, providerEnvPrefix, type ProviderId } from '../../../shared/providers';
 import type { CredentialInfo } from '../../../shared/contract';
 import type { CredentialField } from '../../../shared/provider-spec';
 import { AppError } from '../../../shared/result';
 import type { Db } from '../db/open';
-import type { Cipher } from './cipher';
+import { FILE_KEY_SCHEME, type Cipher } from './cipher';
 
 /**
  * The credential vault. Secrets are encrypted by the Cipher before they are written; the renderer,
@@ -26,14 +26,56 @@ export function envNameFor(owner: VaultOwner, field: string): string {
   return `${prefix}_${field.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
+/**
+ * Who can read a stored scheme: every safeStorage backend ("safeStorage:gnome_libsecret",
+ * "safeStorage:basic_text", …) is read by safeStorage.decryptString; the key-file scheme by vault.key.
+ */
+export function schemeFamily(scheme: string): string {
+  return scheme.startsWith('safeStorage:') ? 'safeStorage' : scheme;
+}
+
+type StoredKey = Readonly<{ id: string; provider: string; label: string; blob: Buffer; scheme: string }>;
+
 export class Vault {
+  private moved = 0;
+
   constructor(
     private readonly db: Db,
     readonly cipher: Cipher,
     private readonly fieldsOf: (owner: VaultOwner) => readonly CredentialField[],
     private readonly env: NodeJS.ProcessEnv | null,
     private readonly now: () => number = Date.now,
+    /** A cipher for a stored scheme other than this.cipher's (the desktop app reading server-mode keys), or null. */
+    private readonly readerFor: (scheme: string) => Cipher | null = () => null,
   ) {}
+
+  /** Keys saved under another scheme that were moved into this cipher in this run (Settings says so). */
+  get movedKeys(): number {
+    return this.moved;
+  }
+
+  /**
+   * Moves every saved key this process can read but that is stored under another scheme (server mode's
+   * key file, or safeStorage's obfuscation-only basic_text) into this cipher — only when this cipher
+   * is a real keychain: moving a key from a 0600 key file to an obfuscated blob would be a downgrade.
+   * Returns how many moved; a key that cannot be read stays as it is (resolve() explains why).
+   */
+  adoptReadableKeys(): number {
+    if (!this.cipher.secure) return 0;
+    const rows = this.db.prepare('SELECT id, provider, label, blob, scheme FROM credentials WHERE scheme != ?').all(this.cipher.scheme) as StoredKey[];
+    let n = 0;
+    for (const row of rows) {
+      let plain: string;
+      try {
+        plain = this.open(row);
+      } catch {
+        continue;
+      }
+      this.reseal(row, plain);
+      n++;
+    }
+    return n;
+  }
 
   list(): CredentialSummary[] {
     const rows = this.db.prepare('SELECT id, provider, label, hints, active, created_at FROM credentials ORDER BY provider, created_at').all() as {
@@ -125,11 +167,38 @@ export class Vault {
     }
     const row = (
       credentialId
-        ? this.db.prepare('SELECT blob FROM credentials WHERE id = ? AND provider = ?').get(credentialId, owner)
-        : this.db.prepare('SELECT blob FROM credentials WHERE provider = ? AND active = 1').get(owner)
-    ) as { blob: Buffer } | undefined;
+        ? this.db.prepare('SELECT id, provider, label, blob, scheme FROM credentials WHERE id = ? AND provider = ?').get(credentialId, owner)
+        : this.db.prepare('SELECT id, provider, label, blob, scheme FROM credentials WHERE provider = ? AND active = 1').get(owner)
+    ) as StoredKey | undefined;
     if (!row) return undefined;
-    return JSON.parse(this.cipher.decrypt(row.blob)) as Record<string, string>;
+    const plain = this.open(row);
+    if (row.scheme !== this.cipher.scheme && this.cipher.secure) this.reseal(row, plain);
+    return JSON.parse(plain) as Record<string, string>;
+  }
+
+  /** Decrypts a saved key by the scheme it was stored with, or says plainly why it cannot be read here. */
+  private open(row: StoredKey): string {
+    if (schemeFamily(row.scheme) === schemeFamily(this.cipher.scheme)) return this.cipher.decrypt(row.blob);
+    const reader = this.readerFor(row.scheme);
+    if (reader) return reader.decrypt(row.blob);
+    const owner = row.provider as VaultOwner;
+    const name = owner === ASSET_HOST ? 'asset host' : isProviderId(owner) ? PROVIDER_NAMES[owner] : owner;
+    const env = this.fieldsOf(owner)
+      .filter((f) => !f.optional)
+      .map((f) => envNameFor(owner, f.key))
+      .join(' + ');
+    const why =
+      schemeFamily(row.scheme) === 'safeStorage'
+        ? 'was saved by the desktop app in the system keychain, which server mode and the CLI cannot read'
+        : row.scheme === FILE_KEY_SCHEME
+          ? 'was saved by server mode with the data folder’s vault.key, which is missing'
+          : `was saved with "${row.scheme}", which this Talkbatch cannot read`;
+    throw new AppError('key_unreadable', `The ${name} key “${row.label}” ${why}. Save the key again in Settings → Keys${env ? ` or set ${env}` : ''}.`);
+  }
+
+  private reseal(row: StoredKey, plain: string): void {
+    this.db.prepare('UPDATE credentials SET blob = ?, scheme = ? WHERE id = ?').run(this.cipher.encrypt(plain), this.cipher.scheme, row.id);
+    this.moved++;
   }
 
   configured(owner: VaultOwner): boolean {
@@ -140,7 +209,12 @@ export class Vault {
   /** Encrypted adapter session state (tokens). */
   stateGet(provider: ProviderId, key: string): string | undefined {
     const r = this.db.prepare('SELECT blob FROM provider_state WHERE provider = ? AND key = ?').get(provider, key) as { blob: Buffer } | undefined;
-    return r ? this.cipher.decrypt(r.blob) : undefined;
+    if (!r) return undefined;
+    // provider_state has no scheme column: the key-file format announces itself ("TB1"). Session state
+    // (tokens) that the other mode wrote and this one cannot read is simply absent: the adapter logs in again.
+    const fileFormat = r.blob.subarray(0, 3).toString('latin1') === 'TB1';
+    const reader = fileFormat === (this.cipher.scheme === FILE_KEY_SCHEME) ? this.cipher : fileFormat ? this.readerFor(FILE_KEY_SCHEME) : null;
+    return reader ? reader.decrypt(r.blob) : undefined;
   }
 
   stateSet(provider: ProviderId, key: string, value: string | undefined): void {

@@ -28,6 +28,11 @@ export function SettingsScreen() {
       </div>
       {vault && !vault.secure && <div className="notice-box" style={{ marginBottom: 14 }}>{vault.description}</div>}
       {vault?.secure && <div className="ok-box" style={{ marginBottom: 14 }}>{vault.description}</div>}
+      {vault?.notice && (
+        <div className="notice-box" role="status" style={{ marginBottom: 14 }}>
+          {vault.notice}
+        </div>
+      )}
       <div className="settings-grid">
         {providers
           .filter((p) => p.credentialFields.length > 0)

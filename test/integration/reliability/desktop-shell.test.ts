@@ -239,6 +239,39 @@ describe('closing the window (issue 19 item 6)', () => {
   });
 });
 
+describe('keys saved in server mode, then the desktop app (issue 19 item 5)', () => {
+  it('are read, moved into the keychain at the first desktop start, and Settings says so', async () => {
+    const dir = dataDir();
+    const KEY = 'sk-sync-CANARY-server-then-desktop';
+    const { openCore } = await import('../../../electron/core/app-core');
+    const { fileKeyCipher } = await import('../../../electron/core/secrets/cipher');
+    const server = openCore({ dataDir: dir, mode: 'server', cipher: (p) => fileKeyCipher(p.root), env: {}, credentialsFromEnv: true });
+    server.vault.set('sync', 'Work', { apiKey: KEY });
+    await server.close();
+
+    await startMain(dir);
+    await vi.waitFor(() => expect(h.ipc.size).toBeGreaterThan(0));
+    try {
+      const main = { url: 'app://talkbatch/index.html' };
+      const ev = { senderFrame: main, sender: { mainFrame: main } };
+      const got = (await h.ipc.get('settings:get')!(ev, {})) as { ok: boolean; value: { vault: { notice?: string } } };
+      expect(got.value.vault.notice).toBe(
+        '1 saved key from server mode moved into your system keychain at this start. Server mode and the CLI cannot read keys kept there: give them keys through environment variables, or save the keys there again.',
+      );
+      expect(JSON.stringify(got)).not.toContain(KEY);
+    } finally {
+      await quitMain();
+    }
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(path.join(dir, 'talkbatch.db'), { readonly: true });
+    const row = db.prepare("SELECT blob, scheme FROM credentials WHERE provider = 'sync'").get() as { blob: Buffer; scheme: string };
+    db.close();
+    expect(row.scheme).toBe('safeStorage:gnome_libsecret');
+    // What the (mocked) keychain gives back is the key: the desktop app's jobs can use it.
+    expect(JSON.parse(Buffer.from(row.blob.map((x) => x ^ 0x5a)).toString('utf8'))).toEqual({ apiKey: KEY });
+  });
+});
+
 describe('Windows notifications (issue 19 item 9)', () => {
   it('sets the app user model id to the installer appId on Windows', async () => {
     const platform = Object.getOwnPropertyDescriptor(process, 'platform')!;
