@@ -176,7 +176,19 @@ export class Admission {
           }
           continue;
         }
-        const abs = path.resolve(baseDir ?? process.cwd(), v);
+        // Relative paths are relative to the batch file. When its folder is unknown (a file read by the
+        // browser in server mode, or pasted text), there is nothing sound to resolve against: the
+        // process's working folder is "/" when the desktop app starts from Finder. Ask instead.
+        if (!path.isAbsolute(v) && !(baseDir && path.isAbsolute(baseDir))) {
+          issues.push({
+            row,
+            field: f,
+            message: `"${v.slice(0, 80)}" is a relative path, and the folder of the batch file is not known`,
+            accepted: 'an absolute path, or open the batch file from your disk (drop it or choose it in the desktop app) so paths are taken relative to its folder',
+          });
+          continue;
+        }
+        const abs = path.isAbsolute(v) ? path.normalize(v) : path.join(baseDir!, v);
         let p = probed.get(abs);
         if (!p) {
           p = this.d.assets.inspect(abs);

@@ -151,7 +151,8 @@ export function Compose() {
       text: await f.text(),
       format: /\.jsonl?$/i.test(f.name) ? ('jsonl' as const) : ('csv' as const),
       name: f.name.replace(/\.(csv|jsonl?)$/i, ''),
-      ...(window.talkbatch ? { baseDir: window.talkbatch.pathForFile(f).replace(/[\\/][^\\/]*$/, '') } : {}),
+      // The batch file's folder, when the desktop app knows the file's path (a file not on disk has none).
+      ...(window.talkbatch && folderOf(window.talkbatch.pathForFile(f)) ? { baseDir: folderOf(window.talkbatch.pathForFile(f)) } : {}),
     };
     setFileText(src);
     setMapping({});
@@ -459,4 +460,10 @@ function PreflightView({ report }: { report: PreflightReport }) {
       </div>
     </div>
   );
+}
+
+/** The folder of an absolute file path ('' when the path is empty or has no folder). */
+function folderOf(file: string): string {
+  const i = Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\'));
+  return i > 0 ? file.slice(0, i) : i === 0 ? file.slice(0, 1) : '';
 }
