@@ -2,8 +2,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 
 /**
  * The Electron shell with `electron` mocked (its binary cannot be installed here): the window gets the
- * secure preferences, navigation and new windows are denied, permissions are refused, every response
- * carries the CSP, and the app:// / media: protocols never serve a file outside their folder.
+ * secure preferences, navigation (of every frame, and redirects) and new windows are denied, permissions
+ * are refused but for clipboard writes and fullscreen on our own page, responses carry the CSP except the
+ * framed Creatify preview, and the app:// / media: protocols never serve a file outside their folder
+ * (media: on real paths, with byte ranges).
  */
 const h = vi.hoisted(() => ({
   windows: [] as { opts: Record<string, unknown>; handlers: Record<string, (...a: unknown[]) => unknown>; openHandler?: (d: { url: string }) => unknown; loaded?: string }[],
