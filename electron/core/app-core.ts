@@ -205,6 +205,9 @@ function build(o: CoreOptions, paths: DataPaths, lock: ReturnType<typeof acquire
       if (needsKey(p) && !vault.configured(p)) {
         return { concurrency, rpm, ready: false, reason: `Jobs for ${PROVIDER_NAMES[p]} are waiting for an API key: add one in Settings → Keys.` };
       }
+      // A key this mode cannot read (saved by the desktop app into the keychain): hold the jobs with the reason.
+      const unreadable = needsKey(p) ? vault.unreadableReason(p) : null;
+      if (unreadable) return { concurrency, rpm, ready: false, reason: `Jobs for ${PROVIDER_NAMES[p]} are waiting: ${unreadable}` };
       return { concurrency, rpm, ready: true };
     },
     queuePaused: () => settings.get().queuePaused,

@@ -38,6 +38,7 @@ type StoredKey = Readonly<{ id: string; provider: string; label: string; blob: B
 
 export class Vault {
   private moved = 0;
+  private readonly readers = new Map<string, Cipher | null>();
 
   constructor(
     private readonly db: Db,
@@ -179,8 +180,29 @@ export class Vault {
   /** Decrypts a saved key by the scheme it was stored with, or says plainly why it cannot be read here. */
   private open(row: StoredKey): string {
     if (schemeFamily(row.scheme) === schemeFamily(this.cipher.scheme)) return this.cipher.decrypt(row.blob);
-    const reader = this.readerFor(row.scheme);
+    const reader = this.reader(row.scheme);
     if (reader) return reader.decrypt(row.blob);
+    throw new AppError('key_unreadable', this.unreadableMessage(row));
+  }
+
+  /**
+   * Why the key the engine would use for `owner` cannot be read in this mode (a desktop-app key in server
+   * mode), or null. The engine holds that provider's jobs with this reason instead of sending them.
+   */
+  unreadableReason(owner: VaultOwner): string | null {
+    if (this.fromEnv(owner)) return null;
+    const row = this.db.prepare('SELECT id, provider, label, blob, scheme FROM credentials WHERE provider = ? AND active = 1').get(owner) as StoredKey | undefined;
+    if (!row || schemeFamily(row.scheme) === schemeFamily(this.cipher.scheme) || this.reader(row.scheme)) return null;
+    return this.unreadableMessage(row);
+  }
+
+  /** The reader for a stored scheme, looked up once (the key file does not change while we run). */
+  private reader(scheme: string): Cipher | null {
+    if (!this.readers.has(scheme)) this.readers.set(scheme, this.readerFor(scheme));
+    return this.readers.get(scheme) ?? null;
+  }
+
+  private unreadableMessage(row: StoredKey): string {
     const owner = row.provider as VaultOwner;
     const name = owner === ASSET_HOST ? 'asset host' : isProviderId(owner) ? PROVIDER_NAMES[owner] : owner;
     const env = this.fieldsOf(owner)
@@ -193,7 +215,7 @@ export class Vault {
         : row.scheme === FILE_KEY_SCHEME
           ? 'was saved by server mode with the data folder’s vault.key, which is missing'
           : `was saved with "${row.scheme}", which this Talkbatch cannot read`;
-    throw new AppError('key_unreadable', `The ${name} key “${row.label}” ${why}. Save the key again in Settings → Keys${env ? ` or set ${env}` : ''}.`);
+    return `The ${name} key “${row.label}” ${why}. Save the key again in Settings → Keys${env ? ` or set ${env}` : ''}.`;
   }
 
   private reseal(row: StoredKey, plain: string): void {
@@ -213,7 +235,7 @@ export class Vault {
     // provider_state has no scheme column: the key-file format announces itself ("TB1"). Session state
     // (tokens) that the other mode wrote and this one cannot read is simply absent: the adapter logs in again.
     const fileFormat = r.blob.subarray(0, 3).toString('latin1') === 'TB1';
-    const reader = fileFormat === (this.cipher.scheme === FILE_KEY_SCHEME) ? this.cipher : fileFormat ? this.readerFor(FILE_KEY_SCHEME) : null;
+    const reader = fileFormat === (this.cipher.scheme === FILE_KEY_SCHEME) ? this.cipher : fileFormat ? this.reader(FILE_KEY_SCHEME) : null;
     return reader ? reader.decrypt(r.blob) : undefined;
   }
 
