@@ -22,9 +22,12 @@ export function quitWhenAllClosed(s: CloseState): boolean {
 
 export type IconPlace = Readonly<{ isPackaged: boolean; resourcesPath: string; appRoot: string; platform: NodeJS.Platform }>;
 
-/** build/icons in a checkout; resources/icons in a package (extraResources in electron-builder.yml). */
+/**
+ * The images the running app loads: build/tray in a checkout; resources/icons in a package
+ * (extraResources in electron-builder.yml). build/icons holds only the app icon set for the installers.
+ */
 export function iconsDir(p: IconPlace): string {
-  return p.isPackaged ? path.join(p.resourcesPath, 'icons') : path.join(p.appRoot, 'build', 'icons');
+  return p.isPackaged ? path.join(p.resourcesPath, 'icons') : path.join(p.appRoot, 'build', 'tray');
 }
 
 /**
@@ -38,5 +41,5 @@ export function trayIconPath(p: IconPlace): string {
 
 /** The window icon (Linux and Windows title bars and task bars; macOS uses the bundle's icns). */
 export function windowIconPath(p: IconPlace): string {
-  return path.join(iconsDir(p), p.platform === 'win32' ? 'icon.ico' : '256x256.png');
+  return path.join(iconsDir(p), p.platform === 'win32' ? 'icon.ico' : 'window.png');
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -138,26 +138,28 @@ describe('electron-builder.yml: packaging never touches the Node build, and ship
 
   it('ships the tray and window icons the app loads, for every platform', () => {
     const icons = config.extraResources.find((r) => r.to === 'icons')!;
-    expect(icons.from).toBe('build/icons');
+    expect(icons.from).toBe('build/tray');
     for (const platform of ['darwin', 'win32', 'linux'] as const) {
       const place = { isPackaged: true, resourcesPath: '/r', appRoot: '/a', platform };
       for (const file of [trayIconPath(place), windowIconPath(place)]) {
         expect(path.dirname(file)).toBe(path.join('/r', icons.to));
         expect(icons.filter, `${platform}: ${file}`).toContain(path.basename(file));
-        // …and in a checkout the same files are read from build/icons.
-        expect(existsSync(path.join(REPO, 'build', 'icons', path.basename(file))), file).toBe(true);
+        // …and in a checkout the same files are read from build/tray.
+        expect(existsSync(path.join(REPO, 'build', 'tray', path.basename(file))), file).toBe(true);
       }
     }
     for (const f of icons.filter) expect(existsSync(path.join(REPO, icons.from, f)), f).toBe(true);
     // The macOS tray image is a template (the name makes Electron treat it so) with its @2x beside it.
     expect(icons.filter).toEqual(expect.arrayContaining(['trayTemplate.png', 'trayTemplate@2x.png']));
-    expect(pngSize(path.join(REPO, 'build', 'icons', 'trayTemplate.png'))).toEqual([22, 22]);
-    expect(pngSize(path.join(REPO, 'build', 'icons', 'trayTemplate@2x.png'))).toEqual([44, 44]);
+    expect(pngSize(path.join(REPO, 'build', 'tray', 'trayTemplate.png'))).toEqual([22, 22]);
+    expect(pngSize(path.join(REPO, 'build', 'tray', 'trayTemplate@2x.png'))).toEqual([44, 44]);
   });
 
   it('has real app icons: a PNG set for Linux, icns for macOS, ico for Windows', () => {
     expect(config.linux.icon).toBe('build/icons');
     for (const s of [16, 32, 48, 64, 128, 256, 512, 1024]) expect(pngSize(path.join(REPO, 'build', 'icons', `${s}x${s}.png`))).toEqual([s, s]);
+    // Only the app icon set is in the Linux icon folder (a tray image there would be taken for an app icon).
+    for (const f of readdirSync(path.join(REPO, config.linux.icon))) expect(f).toMatch(/^(\d+)x\1\.png$/);
     expect(pngSize(path.join(REPO, 'build', 'icon.png'))).toEqual([1024, 1024]);
     const icns = readFileSync(path.join(REPO, config.mac.icon));
     expect(icns.subarray(0, 4).toString('ascii')).toBe('icns');

@@ -194,13 +194,13 @@ describe('closing the window (issue 19 item 6)', () => {
     return prevented;
   };
 
-  it('loads a real tray image from build/icons, and with "close to tray" on, closing hides the window', async () => {
+  it('loads a real tray image from build/tray, and with "close to tray" on, closing hides the window', async () => {
     await startMain(dataDir());
     await vi.waitFor(() => expect(h.windows).toHaveLength(1));
     try {
       expect(h.trays).toHaveLength(1);
       const trayImage = h.imagePaths.find((p) => /tray/i.test(path.basename(p)))!;
-      expect(path.dirname(trayImage)).toBe(path.resolve(__dirname, '..', '..', '..', 'build', 'icons'));
+      expect(path.dirname(trayImage)).toBe(path.resolve(__dirname, '..', '..', '..', 'build', 'tray'));
       expect(closeWindow()).toBe(true);
       expect(h.windows[0]!.hidden).toBe(true);
     } finally {
