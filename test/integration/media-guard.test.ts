@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCore, type Core } from '../../electron/core/app-core';
 import { createHandlers } from '../../electron/core/handlers';
-import { parseRange } from '../../electron/core/library/media-file';
+import { parseRange, resolveLibraryFile } from '../../electron/core/library/media-file';
 import { fileKeyCipher } from '../../electron/core/secrets/cipher';
 import { startServer, type RunningServer } from '../../electron/server/http-server';
 
@@ -99,6 +99,21 @@ describe('/media/ serves the library only, on real paths', () => {
     const r = await get('/media/Batch/a.mp4', { range: `bytes=${clip.length + 5}-` });
     expect(r.status).toBe(416);
     expect(r.headers['content-range']).toBe(`bytes */${clip.length}`);
+  });
+});
+
+describe('a library folder that is itself a link (e.g. ~/Videos → another disk)', () => {
+  it('serves its files, compared against its real path, and still refuses links out of it', async () => {
+    const real = path.join(root, 'other-disk', 'Videos');
+    mkdirSync(path.join(real, 'B'), { recursive: true });
+    writeFileSync(path.join(real, 'B', 'v.mp4'), 'video');
+    symlinkSync('/etc/passwd', path.join(real, 'B', 'out.mp4'));
+    const linkedRoot = path.join(root, 'Videos-link');
+    symlinkSync(real, linkedRoot);
+    expect(await resolveLibraryFile(linkedRoot, 'B/v.mp4')).toEqual({ path: path.join(real, 'B', 'v.mp4'), size: 5 });
+    expect(await resolveLibraryFile(linkedRoot, 'B/out.mp4')).toBeNull();
+    expect(await resolveLibraryFile(linkedRoot, 'B')).toBeNull();
+    expect(await resolveLibraryFile(path.join(root, 'no-such-library'), 'B/v.mp4')).toBeNull();
   });
 });
 
