@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_STATUSES } from './lifecycle';
+import type { RenderSample } from './eta';
 import type { AssetInfo, BatchSummary, JobEvent, JobRecord, Money, OutputRecord, QueueState, Review } from './model';
 import type { Capability, CredentialField, InputLimits, ProviderMode } from './provider-spec';
 import { PROVIDER_IDS, type ProviderId } from './providers';
@@ -34,6 +35,10 @@ export const batchRowSchema = z.object({
   video: z.string().optional(),
   params: z.record(z.string(), z.unknown()).optional(),
 });
+
+/** How the library can be sorted (each newest/longest/A-first, with the date breaking ties). */
+export const LIBRARY_SORTS = ['date', 'title', 'batch', 'provider', 'review', 'duration'] as const;
+export type LibrarySort = (typeof LIBRARY_SORTS)[number];
 
 export const JOB_ACTIONS = [
   'cancel',
@@ -173,7 +178,8 @@ export const contract = {
   'jobs:action': channel<Readonly<{ changed: number; skipped: readonly Readonly<{ id: string; reason: string }>[] }>>()(
     z.object({ ids, action: z.enum(JOB_ACTIONS) }),
   ),
-  'jobs:reorder': channel<null>()(z.object({ ids, position: z.enum(['top', 'bottom']) })),
+  /** top/bottom of the whole line; up/down one place among the batch's waiting jobs; before: dropped onto that job. */
+  'jobs:reorder': channel<null>()(z.object({ ids, position: z.enum(['top', 'bottom', 'up', 'down', 'before']), before: z.string().min(1).optional() })),
 
   'queue:get': channel<QueueState>()(z.object({})),
   'queue:set-paused': channel<QueueState>()(z.object({ paused: z.boolean() })),
@@ -183,21 +189,25 @@ export const contract = {
       text: z.string().max(500).optional(),
       batchId: z.string().optional(),
       provider: providerId.optional(),
-      review: z.enum(['approved', 'rejected', 'unreviewed']).optional(),
+      review: z.enum(['approved', 'rejected', 'redo', 'unreviewed']).optional(),
       tag: z.string().max(100).optional(),
       from: z.number().optional(),
       to: z.number().optional(),
       limit: z.int().min(1).max(10_000).optional(),
       offset: z.int().min(0).optional(),
+      sort: z.enum(LIBRARY_SORTS).optional(),
     }),
   ),
   'library:review': channel<OutputRecord>()(
-    z.object({ id: z.string().min(1), review: z.enum(['approved', 'rejected']).nullable(), tags: z.array(z.string().min(1).max(50)).max(50).optional() }),
+    z.object({ id: z.string().min(1), review: z.enum(['approved', 'rejected', 'redo']).nullable(), tags: z.array(z.string().min(1).max(50)).max(50).optional() }),
   ),
   'library:reveal': channel<Readonly<{ path: string; opened: boolean }>>()(z.object({ id: z.string().min(1) })),
   'library:rerender': channel<Readonly<{ batchId: string; jobIds: readonly string[] }>>()(
     z.object({ id: z.string().min(1), provider: providerId, params: z.record(z.string(), z.unknown()).optional() }),
   ),
+
+  // Queue and review (issue 14): how long past renders took here, for the time-left estimates.
+  'queue:insights': channel<Readonly<{ history: readonly RenderSample[] }>>()(z.object({})),
 } as const;
 
 export const events = {

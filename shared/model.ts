@@ -108,7 +108,8 @@ export type BatchSummary = BatchRecord &
     spent: readonly Money[];
   }>;
 
-export type Review = 'approved' | 'rejected' | null;
+/** A take's review: keep ('approved'), reject, or redo (render the row again). */
+export type Review = 'approved' | 'rejected' | 'redo' | null;
 
 export type OutputRecord = Readonly<{
   id: string;

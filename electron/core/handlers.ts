@@ -9,6 +9,7 @@ import type { Core } from './app-core';
 import { FileProblem } from './assets/store';
 import { publicJob } from './db/jobs';
 import { isProviderError } from './providers/http';
+import { renderHistory } from './queue-insights/history';
 import { ASSET_HOST } from './secrets/vault';
 
 export type HandlerOptions = Readonly<{
@@ -156,8 +157,9 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       return { job: publicJob(job), events: jobs.events(id), output };
     },
     'jobs:action': async ({ ids, action }) => await engine.act(ids, action),
-    'jobs:reorder': ({ ids, position }) => {
-      engine.reorder(ids, position);
+    'jobs:reorder': ({ ids, position, before }) => {
+      if (position === 'before' && !before) throw new AppError('invalid_input', 'Moving jobs before another job needs that job (before)');
+      engine.reorder(ids, position, before);
       return null;
     },
 
@@ -185,6 +187,8 @@ export function createHandlers(core: Core, opts: HandlerOptions): Handlers {
       queue.added(again.jobIds);
       return again;
     },
+
+    'queue:insights': () => ({ history: renderHistory(core.db) }),
   };
 }
 

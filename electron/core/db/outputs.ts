@@ -1,4 +1,5 @@
 import type { JobInput, OutputRecord, Review } from '../../../shared/model';
+import type { LibrarySort } from '../../../shared/contract';
 import type { ProviderId } from '../../../shared/providers';
 import type { Db } from './open';
 
@@ -24,14 +25,27 @@ export type LibraryQuery = Readonly<{
   text?: string;
   batchId?: string;
   provider?: ProviderId;
-  review?: 'approved' | 'rejected' | 'unreviewed';
+  review?: 'approved' | 'rejected' | 'redo' | 'unreviewed';
   tag?: string;
   /** ms since epoch, inclusive */
   from?: number;
   to?: number;
   limit?: number;
   offset?: number;
+  sort?: LibrarySort;
 }>;
+
+/** ORDER BY for each library sort: newest first breaks every tie, so a page never shuffles. */
+const ORDER: Readonly<Record<LibrarySort, string>> = {
+  date: 'o.created_at DESC, o.id',
+  title: "json_extract(j.input, '$.title') COLLATE NOCASE, o.created_at DESC, o.id",
+  batch: 'b.name COLLATE NOCASE, j.row, o.created_at DESC, o.id',
+  provider: 'j.provider, o.created_at DESC, o.id',
+  // Unreviewed first (what is left to do), then redo, rejected, kept.
+  review: "CASE o.review WHEN 'redo' THEN 1 WHEN 'rejected' THEN 2 WHEN 'approved' THEN 3 ELSE 0 END, o.created_at DESC, o.id",
+  // Longest first; unknown lengths last.
+  duration: 'o.duration_sec IS NULL, o.duration_sec DESC, o.created_at DESC, o.id',
+};
 
 function toRecord(r: Row): OutputRecord {
   const input = JSON.parse(r.input) as JobInput;
@@ -126,7 +140,7 @@ export class OutputRepo {
     const where = conds.length ? `WHERE ${conds.join(' AND ')}` : '';
     const total = (this.db.prepare(`SELECT count(*) AS n FROM outputs o JOIN jobs j ON j.id = o.job_id ${where}`).get(...params) as { n: number }).n;
     const rows = this.db
-      .prepare(`${SELECT} ${where} ORDER BY o.created_at DESC, o.id LIMIT ? OFFSET ?`)
+      .prepare(`${SELECT} ${where} ORDER BY ${ORDER[q.sort ?? 'date']} LIMIT ? OFFSET ?`)
       .all(...params, q.limit ?? 200, q.offset ?? 0) as Row[];
     return { items: rows.map(toRecord), total };
   }

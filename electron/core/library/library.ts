@@ -1,22 +1,18 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Papa from 'papaparse';
 import type { JobEvent, OutputRecord } from '../../../shared/model';
 import { renderFileName, sanitizeName } from '../../../shared/naming';
 import type { BatchRepo } from '../db/batches';
 import type { JobInternal, JobRepo } from '../db/jobs';
 import type { OutputRepo } from '../db/outputs';
-import { ffmpegPath } from '../media/binaries';
 import { asStorageError } from '../storage';
 import { probe } from '../media/probe';
+import { anyFrame, firstNonBlackFrame } from '../media/thumbnail';
 import type { DownloadSpec } from '../providers/types';
 import { downloadTo } from './download';
-
-const run = promisify(execFile);
 
 /** Whether a file-system error (or its cause) concerns `dir`: its path is inside, or it is the disk itself. */
 function isAbout(e: unknown, dir: string): boolean {
@@ -69,6 +65,9 @@ export type Sidecar = Readonly<{
   createdAt: string;
   timeline: readonly Readonly<{ at: string; message: string; status: string | null; requestId: string | null; error: string | null }>[];
 }>;
+
+/** The manifest's review column, in the words the library uses. */
+const REVIEW_WORDS: Readonly<Record<string, string>> = { approved: 'keep', rejected: 'reject', redo: 'redo', none: '' };
 
 export class Library {
   constructor(private readonly deps: LibraryDeps) {}
@@ -198,20 +197,24 @@ export class Library {
     return `${base}-${jobId.slice(0, 8)}`;
   }
 
+  /**
+   * The provider's thumbnail when it shows something; else the first non-black frame of the video
+   * (a missing, broken, 1×1 or black provider thumbnail is replaced), else any frame.
+   */
   private async makeThumbnail(spec: DownloadSpec, video: string, out: string): Promise<string | null> {
     if (spec.thumbnail) {
+      const got = `${out}.provider`;
       try {
-        await downloadTo(spec.thumbnail, out, { timeoutMs: 30_000 });
-        return out;
+        await downloadTo(spec.thumbnail, got, { timeoutMs: 30_000 });
+        if (await firstNonBlackFrame(got, out)) return out;
       } catch {
         // fall back to a frame of our own
+      } finally {
+        await rm(got, { force: true });
       }
     }
-    await rm(out, { force: true });
-    await run(ffmpegPath(), ['-v', 'error', '-y', '-ss', '0.5', '-i', video, '-frames:v', '1', '-vf', 'scale=480:-2', '-f', 'image2', out], { timeout: 30_000 }).catch(
-      async () => await run(ffmpegPath(), ['-v', 'error', '-y', '-i', video, '-frames:v', '1', '-vf', 'scale=480:-2', '-f', 'image2', out], { timeout: 30_000 }),
-    );
-    return existsSync(out) ? out : null;
+    if (await firstNonBlackFrame(video, out)) return out;
+    return (await anyFrame(video, out)) ? out : null;
   }
 
   private sidecar(job: JobInternal, batchName: string, sha256: string, size: number): Sidecar {
@@ -255,6 +258,7 @@ export class Library {
         cost: j.costUsed?.amount ?? j.costEstimate?.amount ?? '',
         cost_unit: j.costUsed?.unit ?? j.costEstimate?.unit ?? '',
         cost_is_estimate: j.costUsed ? 'no' : 'yes',
+        review: REVIEW_WORDS[outputs.get(j.id)?.review ?? 'none'],
         error: j.error ? `${j.error.message} (${j.error.code})` : '',
       })),
       { newline: '\r\n' },

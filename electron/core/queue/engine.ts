@@ -78,8 +78,8 @@ export class Engine {
   }
 
   /** Moves queued jobs to the top or bottom of their provider's line. */
-  reorder(ids: readonly string[], position: 'top' | 'bottom'): void {
-    reorder(this.ctx, ids, position);
+  reorder(ids: readonly string[], position: 'top' | 'bottom' | 'up' | 'down' | 'before', before?: string): void {
+    reorder(this.ctx, ids, position, before);
     this.wake();
   }
 

@@ -1,6 +1,7 @@
 import { whyNot } from '../../../shared/actions';
 import type { JobAction } from '../../../shared/contract';
 import { PROVIDER_NAMES } from '../../../shared/providers';
+import { moveWithin } from '../../../shared/reorder';
 import { idempotencyKeyFor, type JobInternal } from '../db/jobs';
 import { toAdapterJob, type StageContext } from './context';
 
@@ -34,13 +35,29 @@ export async function act(ctx: StageContext, ids: readonly string[], action: Job
   return { changed, skipped };
 }
 
-/** Moves queued jobs to the top or bottom of their provider's line. */
-export function reorder(ctx: StageContext, ids: readonly string[], position: 'top' | 'bottom'): void {
+/**
+ * Moves waiting jobs to the top or bottom of their provider's line, or one place up or down (or before
+ * a job they were dropped on) among their batch's waiting jobs, in the order the queue shows them.
+ */
+export function reorder(ctx: StageContext, ids: readonly string[], position: 'top' | 'bottom' | 'up' | 'down' | 'before', before?: string): void {
   const all = ctx.jobs.list({ statuses: ['queued', 'paused', 'draft'] });
-  const prios = all.map((j) => j.priority);
-  const min = prios.length ? Math.min(...prios) : 0;
-  const max = prios.length ? Math.max(...prios) : 0;
-  ids.forEach((id, i) => ctx.jobs.setPriority(id, position === 'top' ? min - ids.length + i : max + 1 + i));
+  if (position === 'top' || position === 'bottom') {
+    const prios = all.map((j) => j.priority);
+    const min = prios.length ? Math.min(...prios) : 0;
+    const max = prios.length ? Math.max(...prios) : 0;
+    ids.forEach((id, i) => ctx.jobs.setPriority(id, position === 'top' ? min - ids.length + i : max + 1 + i));
+  } else {
+    const moving = new Set(ids);
+    for (const batchId of new Set(all.filter((j) => moving.has(j.id)).map((j) => j.batchId))) {
+      const line = all.filter((j) => j.batchId === batchId).sort((a, b) => a.priority - b.priority || a.row - b.row);
+      const next = moveWithin(line.map((j) => j.id), ids, position === 'before' ? { before: before ?? '' } : position);
+      // Numbered from the batch's first priority: the batch keeps its place among other batches.
+      const base = line[0]!.priority;
+      const prio = new Map(line.map((j) => [j.id, j.priority]));
+      next.forEach((id, i) => prio.get(id) !== base + i && ctx.jobs.setPriority(id, base + i));
+      next.forEach((id) => ctx.notify.markChanged(id));
+    }
+  }
   ids.forEach((id) => ctx.notify.markChanged(id));
 }
 
