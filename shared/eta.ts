@@ -163,6 +163,7 @@ export function batchProgress(
       case 'stalled':
       case 'submit_unknown':
       case 'draft':
+      case 'awaiting_approval':
         needsYou++;
         break;
       case 'queued':

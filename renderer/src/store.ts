@@ -155,8 +155,8 @@ export const useStore = create<State & Actions>((set, get) => ({
   },
   notify(level, message) {
     const id = ++noticeSeq;
+    // Dismissed by the toast itself (components/Toasts.tsx), after a time that depends on the level.
     set({ notices: [...get().notices.slice(-4), { id, level, message }] });
-    if (level === 'info') setTimeout(() => get().dismiss(id), 6000);
   },
   dismiss(id) {
     set({ notices: get().notices.filter((n) => n.id !== id) });

@@ -26,7 +26,8 @@ test('a template preview waits under "Needs you" with its one choice, and is ren
   await expect(job).toBeVisible();
   await expect(job.getByRole('button')).toHaveText(['Approve preview']);
   // Counted with what needs the user, not with the work in progress.
-  await expect(app.getByRole('button', { name: 'Queue' }).locator('.badge.warn')).toHaveText('1');
+  // The count sits beside the Queue button (its name stays "Queue": axe's label-in-name rule).
+  await expect(app.locator('.nav-slot', { has: app.getByRole('button', { name: 'Queue' }) }).locator('.badge.warn')).toHaveText('1');
   await expect(app.getByText('Queue idle')).toBeVisible();
   await job.click();
   const drawer = app.getByRole('dialog');

@@ -65,8 +65,8 @@ test('drop files → batch across 3 providers → progress → library playback 
   await expect(player).toBeVisible();
   await expect.poll(async () => await player.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
   expect(await player.evaluate((v: HTMLVideoElement) => v.duration)).toBeGreaterThan(0);
-  await app.getByRole('button', { name: '✓ Approve' }).click();
-  await expect(app.getByRole('button', { name: '✓ Approve' })).toHaveAttribute('aria-pressed', 'true');
+  await app.getByRole('dialog').getByRole('button', { name: '✓ Keep' }).click();
+  await expect(app.getByRole('dialog').getByRole('button', { name: '✓ Keep' })).toHaveAttribute('aria-pressed', 'true');
   await shot(app, '10-player');
   await app.getByRole('button', { name: 'Close player' }).click();
   await app.getByLabel('Search titles and scripts').fill('spring');

@@ -48,7 +48,6 @@ export function FileDrop({ assets, onAdd, onRemove, selected, onSelect }: {
         className={`drop${over ? ' over' : ''}`}
         role="button"
         tabIndex={0}
-        aria-label="Add avatar images, videos or audio: drop files here or press Enter to choose"
         onClick={() => input.current?.click()}
         onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
         onDragOver={(e) => {

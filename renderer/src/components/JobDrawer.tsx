@@ -1,9 +1,11 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ChannelOutput, JobAction } from '../../../shared/contract';
 import { STATUS_LABELS } from '../../../shared/lifecycle';
 import { PROVIDER_NAMES } from '../../../shared/providers';
-import { clock, money } from '../format';
+import { clock } from '../format';
+import { explainCost } from '../../../shared/cost-view';
 import { JobActions } from './JobActions';
+import { useFocusTrap } from './use-focus-trap';
 import { call, transport, useStore } from '../store';
 import { copyNotice, copyText } from '../clipboard';
 
@@ -23,12 +25,14 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
   useEffect(() => {
     void call('jobs:get', { id }, { quiet: true }).then(setData);
   }, [id, version]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
   if (!data) return null;
+  return <DrawerBody data={data} onClose={onClose} onAct={onAct} />;
+}
+
+function DrawerBody({ data, onClose, onAct }: { data: ChannelOutput<'jobs:get'>; onClose: () => void; onAct: (a: JobAction) => void }) {
+  // Focus moves into the panel and back to the row that opened it; Escape closes it.
+  const ref = useRef<HTMLElement>(null);
+  useFocusTrap(ref, onClose);
   const { job: j, events, output } = data;
 
   const copy = async () => {
@@ -48,7 +52,7 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
   };
 
   return (
-    <aside className="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-title">
+    <aside ref={ref} className="drawer" role="dialog" aria-modal="false" aria-labelledby="drawer-title" tabIndex={-1}>
       <div className="row">
         <h2 id="drawer-title" style={{ margin: 0, flex: 1 }}>
           {j.input.title}
@@ -86,7 +90,9 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
         <dt>Attempt</dt>
         <dd>{j.attempt}</dd>
         <dt>Cost</dt>
-        <dd>{j.costUsed ? money(j.costUsed) : j.costEstimate ? `estimated ${money(j.costEstimate)}` : 'unknown'}</dd>
+        <dd data-testid="job-cost">
+          <CostLines job={j} outputSec={output?.durationSec ?? null} />
+        </dd>
         {output && (
           <>
             <dt>File</dt>
@@ -120,5 +126,19 @@ export function JobDrawer({ id, onClose, onAct }: { id: string; onClose: () => v
         ))}
       </ol>
     </aside>
+  );
+}
+
+/** Estimated and billed side by side, why they differ, and what to do when no price is known. */
+function CostLines({ job, outputSec }: { job: ChannelOutput<'jobs:get'>['job']; outputSec: number | null }) {
+  const c = explainCost(job, outputSec);
+  return (
+    <>
+      {c.estimated && <div>Estimated {c.estimated}</div>}
+      {c.billed && <div>Billed {c.billed}</div>}
+      {!c.estimated && !c.billed && <div>{job.status === 'failed' || job.status === 'canceled' ? 'No charge recorded' : 'Price unknown'}</div>}
+      {c.why && <div className="muted small">{c.why}</div>}
+      {c.unknown && <div className="muted small">{c.unknown}</div>}
+    </>
   );
 }

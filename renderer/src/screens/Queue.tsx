@@ -1,23 +1,29 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { JobAction } from '../../../shared/contract';
-import { STATUS_LABELS, type JobStatus } from '../../../shared/lifecycle';
+import { costSummary, totalsLabel } from '../../../shared/cost-view';
+import { batchProgress } from '../../../shared/eta';
 import type { JobRecord } from '../../../shared/model';
-import { PROVIDER_NAMES } from '../../../shared/providers';
-import { JobActions } from '../components/JobActions';
 import { JobDrawer } from '../components/JobDrawer';
-import { duration, money, moneyList } from '../format';
+import { Menu, type MenuItem } from '../components/Menu';
+import { isMovable, needsYou } from '../components/queue/job-actions';
+import { QueueGrid, type BatchGroup, type MovePosition } from '../components/queue/QueueGrid';
+import { useEstimates } from '../components/queue/use-estimates';
+import { money, moneyList } from '../format';
 import { call, useStore } from '../store';
 
-const FILTERS: readonly { id: string; label: string; statuses: readonly JobStatus[] | null }[] = [
-  { id: 'all', label: 'All', statuses: null },
-  { id: 'active', label: 'In progress', statuses: ['queued', 'submitting', 'running', 'downloading'] },
-  { id: 'attention', label: 'Needs you', statuses: ['stalled', 'submit_unknown', 'awaiting_approval', 'paused', 'draft'] },
-  { id: 'failed', label: 'Failed', statuses: ['failed', 'canceled'] },
-  { id: 'done', label: 'Done', statuses: ['completed'] },
+/** The queue's filters. A list so more can be added (each is a test on a job). */
+export const QUEUE_FILTERS: readonly Readonly<{ id: string; label: string; test: ((j: JobRecord) => boolean) | null }>[] = [
+  { id: 'all', label: 'All', test: null },
+  { id: 'active', label: 'In progress', test: (j) => ['queued', 'submitting', 'running', 'downloading'].includes(j.status) && !needsYou(j) },
+  { id: 'attention', label: 'Needs you', test: needsYou },
+  { id: 'paused', label: 'Paused', test: (j) => j.status === 'paused' },
+  { id: 'failed', label: 'Failed', test: (j) => j.status === 'failed' || j.status === 'canceled' },
+  { id: 'done', label: 'Done', test: (j) => j.status === 'completed' },
 ];
 
-/** The live queue: a virtualized list that stays smooth with thousands of jobs. */
+const FAILED_FIRST: Readonly<Record<string, number>> = { failed: 0, canceled: 1 };
+
+/** The live queue, grouped under batch headers like HandBrake's: progress, time left and cost per batch. */
 export function Queue() {
   const jobsMap = useStore((s) => s.jobs);
   const version = useStore((s) => s.jobsVersion);
@@ -27,34 +33,78 @@ export function Queue() {
   const ensureJobs = useStore((s) => s.ensureJobs);
   useEffect(() => ensureJobs(), [ensureJobs]);
   const selectJob = useStore((s) => s.selectJob);
-  const [batchId, setBatchId] = useState<string | null>(null);
+  const [batchId, setBatchId] = useState<string>('');
   const [filter, setFilter] = useState('all');
   const [checked, setChecked] = useState<Set<string>>(new Set());
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const estimates = useEstimates();
 
-  const jobs = useMemo(() => {
-    const f = FILTERS.find((x) => x.id === filter)?.statuses;
-    const order = new Map(batches.map((b, i) => [b.id, i]));
-    return [...jobsMap.values()]
-      .filter((j) => (!batchId || j.batchId === batchId) && (!f || f.includes(j.status)))
-      .sort((a, b) => (order.get(a.batchId) ?? 0) - (order.get(b.batchId) ?? 0) || a.priority - b.priority || a.row - b.row);
-  }, [jobsMap, version, batchId, filter, batches]);
+  const byBatch = useMemo(() => {
+    const m = new Map<string, JobRecord[]>();
+    for (const j of jobsMap.values()) {
+      const list = m.get(j.batchId) ?? [];
+      list.push(j);
+      m.set(j.batchId, list);
+    }
+    return m;
+    // jobsVersion: the map is replaced on change, but the version is the documented signal.
+  }, [jobsMap, version]);
 
-  const parent = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({ count: jobs.length, getScrollElement: () => parent.current, estimateSize: () => 52, overscan: 12 });
+  const groups = useMemo(() => {
+    const test = QUEUE_FILTERS.find((x) => x.id === filter)?.test ?? null;
+    const out: BatchGroup[] = [];
+    for (const b of batches) {
+      if (batchId && b.id !== batchId) continue;
+      const all = byBatch.get(b.id) ?? [];
+      const progress = batchProgress(all, estimates);
+      // A finished batch lists what went wrong first; a running one keeps its line order.
+      const jobs = all
+        .filter((j) => !test || test(j))
+        .sort((x, y) => (progress.finished ? (FAILED_FIRST[x.status] ?? 2) - (FAILED_FIRST[y.status] ?? 2) : 0) || x.priority - y.priority || x.row - y.row);
+      if (test && !jobs.length) continue;
+      if (!all.length && jobsLoaded === false) continue;
+      out.push({ batch: b, jobs, progress, cost: costSummary(all) });
+    }
+    return out;
+  }, [batches, byBatch, batchId, filter, estimates, jobsLoaded]);
+
   const act = async (ids: readonly string[], action: JobAction) => {
     if (!ids.length) return;
     const res = await call('jobs:action', { ids: [...ids], action });
     if (res?.skipped.length && res.changed === 0) useStore.getState().notify('warn', `Nothing changed: ${res.skipped[0]!.reason}`);
   };
+  const move = (ids: readonly string[], position: MovePosition, before?: string) => {
+    const movable = ids.filter((id) => {
+      const j = jobsMap.get(id);
+      return j && isMovable(j);
+    });
+    if (!movable.length) {
+      useStore.getState().notify('info', 'Only jobs that have not been sent yet can be moved.');
+      return;
+    }
+    void call('jobs:reorder', { ids: movable, position, ...(before ? { before } : {}) });
+  };
   const selectedIds = [...checked].filter((id) => jobsMap.has(id));
-  const drafts = jobs.filter((j) => j.status === 'draft').map((j) => j.id);
+  const drafts = [...jobsMap.values()].filter((j) => j.status === 'draft' && (!batchId || j.batchId === batchId)).map((j) => j.id);
+  const total = useMemo(() => costSummary([...jobsMap.values()]), [jobsMap, version]);
+  const none = !selectedIds.length;
+  const bulk: readonly (MenuItem & { key: string })[] = [
+    { key: 'retry', label: 'Retry', onSelect: () => void act(selectedIds, 'retry'), disabled: none },
+    { key: 'pause', label: 'Pause', onSelect: () => void act(selectedIds, 'pause'), disabled: none },
+    { key: 'resume', label: 'Resume', onSelect: () => void act(selectedIds, 'resume'), disabled: none },
+    { key: 'top', label: 'Move to top', onSelect: () => move(selectedIds, 'top'), disabled: none },
+    { key: 'up', label: 'Move up', onSelect: () => move(selectedIds, 'up'), disabled: none },
+    { key: 'down', label: 'Move down', onSelect: () => move(selectedIds, 'down'), disabled: none },
+    { key: 'bottom', label: 'Move to bottom', onSelect: () => move(selectedIds, 'bottom'), disabled: none },
+    { key: 'cancel', label: 'Cancel', onSelect: () => void act(selectedIds, 'cancel'), disabled: none, danger: true },
+  ];
 
   return (
-    <div>
+    <div className="queue-screen">
       <div className="page-head">
         <h1>Queue</h1>
         <div className="tabs" role="tablist" aria-label="Filter jobs">
-          {FILTERS.map((f) => (
+          {QUEUE_FILTERS.map((f) => (
             <button key={f.id} role="tab" aria-selected={filter === f.id} className={`tab${filter === f.id ? ' active' : ''}`} onClick={() => setFilter(f.id)}>
               {f.label}
             </button>
@@ -66,97 +116,72 @@ export function Queue() {
             Render the {drafts.length} held video{drafts.length === 1 ? '' : 's'}
           </button>
         )}
-        <div className="row" aria-label="Actions on checked jobs">
-          <span className="muted small">{selectedIds.length ? `${selectedIds.length} checked` : ''}</span>
-          <button className="btn small" disabled={!selectedIds.length} onClick={() => void act(selectedIds, 'retry')}>
-            Retry
-          </button>
-          <button className="btn small" disabled={!selectedIds.length} onClick={() => void act(selectedIds, 'pause')}>
-            Pause
-          </button>
-          <button className="btn small" disabled={!selectedIds.length} onClick={() => void act(selectedIds, 'resume')}>
-            Resume
-          </button>
-          <button className="btn small" disabled={!selectedIds.length} onClick={() => void call('jobs:reorder', { ids: selectedIds, position: 'top' })}>
-            Move to top
-          </button>
-          <button className="btn small danger" disabled={!selectedIds.length} onClick={() => void act(selectedIds, 'cancel')}>
-            Cancel
-          </button>
+      </div>
+      <div className="queue-bar">
+        <span className="row small" style={{ gap: 6 }}>
+          <label htmlFor="queue-batch">Batch</label>
+          <select id="queue-batch" value={batchId} onChange={(e) => setBatchId(e.target.value)}>
+            <option value="">All batches ({jobsMap.size} jobs)</option>
+            {batches.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span className="muted small queue-total" data-testid="queue-cost">
+          Spent {totalsLabel(total.billed, 'nothing yet')}
+          {total.estimated.length > 0 && ` · to come ~${totalsLabel(total.estimated)}`}
+          {total.unknown.length > 0 && ` · ${total.unknown.reduce((n, u) => n + u.count, 0)} without a price`}
+        </span>
+        <span className="spacer" />
+        <div className="row bulk" role="toolbar" aria-label="Selected jobs">
+          <span className="muted small" aria-live="polite">
+            {selectedIds.length ? `${selectedIds.length} selected` : 'Select jobs to act on them'}
+          </span>
+          <span className="wide-only row" style={{ gap: 6 }}>
+            {bulk.map((b) => (
+              <button key={b.key} className={`btn small${b.danger ? ' danger' : ''}`} disabled={b.disabled} onClick={b.onSelect}>
+                {b.label}
+              </button>
+            ))}
+          </span>
+          <Menu className="narrow-only" label="Actions on selected jobs" buttonLabel="Actions ▾" items={bulk} />
         </div>
       </div>
-      {batches.length > 0 && (
-        <div className="batch-strip" role="listbox" aria-label="Batches">
-          <button className={`batch-chip${batchId === null ? ' selected' : ''}`} role="option" aria-selected={batchId === null} onClick={() => setBatchId(null)}>
-            <div className="bname">All batches</div>
-            <div className="muted small">{jobsMap.size} jobs</div>
-          </button>
-          {batches.map((b) => (
-            <button key={b.id} className={`batch-chip${batchId === b.id ? ' selected' : ''}`} role="option" aria-selected={batchId === b.id} onClick={() => setBatchId(b.id)}>
-              <div className="bname" title={b.name}>
-                {b.name}
-              </div>
-              <div className="muted small">
-                {b.completed}/{b.total} done{b.failed ? ` · ${b.failed} failed` : ''} · spent {moneyList(b.spent)}
-                {b.budget ? ` of ${money(b.budget)} cap` : ''}
-              </div>
-              <div className="meter" aria-hidden>
-                <div className="done" style={{ width: `${(b.completed / Math.max(1, b.total)) * 100}%` }} />
-                <div className="fail" style={{ width: `${(b.failed / Math.max(1, b.total)) * 100}%` }} />
-                <div className="run" style={{ width: `${(b.active / Math.max(1, b.total)) * 100}%` }} />
-              </div>
-            </button>
+      {total.unknown.length > 0 && filter === 'all' && (
+        <div className="muted small unknown-prices">
+          {total.unknown.map((u) => (
+            <div key={u.provider}>
+              {u.count} job{u.count === 1 ? '' : 's'} without a price: {u.hint}
+            </div>
           ))}
         </div>
       )}
       {batchId && <BudgetEditor batchId={batchId} />}
-      {jobs.length === 0 && !jobsLoaded ? (
+      {!groups.length && !jobsLoaded ? (
         <div className="panel empty">Loading jobs…</div>
-      ) : jobs.length === 0 ? (
+      ) : !groups.some((g) => g.jobs.length) ? (
         <div className="panel empty">
           <div className="big" aria-hidden>
             ☰
           </div>
-          <div>No jobs here yet.</div>
+          <div>{jobsMap.size ? 'No job matches this filter.' : 'No jobs here yet.'}</div>
           <div className="small">Create a video or import a batch, and it appears here while it renders.</div>
         </div>
       ) : (
-        <div className="queue-list" ref={parent} role="grid" aria-rowcount={jobs.length} aria-label="Jobs">
-          <div className="job-head" role="row">
-            <span>
-              <input
-                type="checkbox"
-                aria-label="Check all shown jobs"
-                checked={selectedIds.length > 0 && selectedIds.length === jobs.length}
-                onChange={(e) => setChecked(e.target.checked ? new Set(jobs.map((j) => j.id)) : new Set())}
-              />
-            </span>
-            <span>Row</span>
-            <span>Title</span>
-            <span>Provider</span>
-            <span>Status</span>
-            <span>Time left</span>
-            <span>Cost</span>
-            <span>Actions</span>
-          </div>
-          <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
-            {virt.getVirtualItems().map((v) => {
-              const j = jobs[v.index]!;
-              return (
-                <div key={j.id} style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${v.start}px)` }}>
-                  <JobRow
-                    job={j}
-                    checked={checked.has(j.id)}
-                    selected={selectedJob === j.id}
-                    onCheck={(on) => setChecked((cur) => new Set(on ? [...cur, j.id] : [...cur].filter((x) => x !== j.id)))}
-                    onOpen={() => selectJob(j.id)}
-                    onAct={(a) => void act([j.id], a)}
-                  />
-                </div>
-              );
-            })}
-          </div>
-        </div>
+        <QueueGrid
+          groups={groups}
+          collapsed={collapsed}
+          onToggle={(id) => setCollapsed((cur) => (cur.has(id) ? new Set([...cur].filter((x) => x !== id)) : new Set([...cur, id])))}
+          checked={checked}
+          setChecked={setChecked}
+          selectedJob={selectedJob}
+          onOpen={selectJob}
+          onAct={(ids, a) => void act(ids, a)}
+          onMove={move}
+          estimates={estimates}
+        />
       )}
       {selectedJob && <JobDrawer id={selectedJob} onClose={() => selectJob(null)} onAct={(a) => void act([selectedJob], a)} />}
     </div>
@@ -180,7 +205,7 @@ function BudgetEditor({ batchId }: { batchId: string }) {
       }}
     >
       <span className="muted">
-        Estimated {moneyList(batch.estimate)} · spent {moneyList(batch.spent)} · {batch.budget ? `cap ${money(batch.budget)}` : 'no spending cap'}
+        Estimated {moneyList(batch.estimate)} · {batch.budget ? `cap ${money(batch.budget)}` : 'no spending cap'}
       </span>
       <label className="row" htmlFor="cap" style={{ gap: 6 }}>
         New cap ({unit})
@@ -190,43 +215,5 @@ function BudgetEditor({ batchId }: { batchId: string }) {
         {amount === '' ? 'Remove cap' : 'Set cap'}
       </button>
     </form>
-  );
-}
-
-function JobRow({ job: j, checked, selected, onCheck, onOpen, onAct }: { job: JobRecord; checked: boolean; selected: boolean; onCheck: (on: boolean) => void; onOpen: () => void; onAct: (a: JobAction) => void }) {
-  const label = STATUS_LABELS[j.status];
-  return (
-    <div
-      className={`job-row${selected ? ' selected' : ''}`}
-      role="row"
-      tabIndex={0}
-      aria-label={`${j.input.title}, ${PROVIDER_NAMES[j.provider]}, ${label}`}
-      onClick={onOpen}
-      onKeyDown={(e) => e.key === 'Enter' && onOpen()}
-      data-status={j.status}
-    >
-      <span onClick={(e) => e.stopPropagation()}>
-        <input type="checkbox" aria-label={`Check ${j.input.title}`} checked={checked} onChange={(e) => onCheck(e.target.checked)} />
-      </span>
-      <span className="muted">{j.row}</span>
-      <span style={{ minWidth: 0 }}>
-        <div className="title">{j.input.title}</div>
-        <div className="sub">{j.error ? j.error.message : (j.input.script ?? j.input.prompt ?? '')}</div>
-      </span>
-      <span className="small">{PROVIDER_NAMES[j.provider]}</span>
-      <span>
-        <span className={`pill ${j.status}`}>{label}</span>
-        {(j.status === 'running' || j.status === 'downloading') && (
-          <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round((j.progress ?? 0) * 100)}>
-            <div style={{ width: `${Math.round((j.progress ?? 0.03) * 100)}%` }} />
-          </div>
-        )}
-      </span>
-      <span className="small muted">{j.etaSec !== null && j.status === 'running' ? duration(j.etaSec) : '–'}</span>
-      <span className="small">{j.costUsed ? money(j.costUsed) : j.costEstimate ? `~${money(j.costEstimate)}` : '–'}</span>
-      <span className="row" onClick={(e) => e.stopPropagation()} style={{ gap: 4, flexWrap: 'nowrap' }}>
-        <JobActions job={j} onAct={onAct} place="row" />
-      </span>
-    </div>
   );
 }
