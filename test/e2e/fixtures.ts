@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync } from 'node:fs';
@@ -86,12 +87,12 @@ export async function shotAll(page: Page, name: string): Promise<void> {
 export async function expectNothingCutOff(page: Page, label: string): Promise<void> {
   const problems = await page.evaluate(() => {
     const out: string[] = [];
-    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${[...el.classList].join('.')} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
-    for (const el of document.querySelectorAll<HTMLElement>('.main, .queue-list, .modal, .drawer, .page-head, .filters, .queue-bar')) {
+    const name = (el: Element) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}.${Array.from(el.classList).join('.')} "${(el.textContent ?? '').trim().slice(0, 30)}"`;
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('.main, .queue-list, .modal, .drawer, .page-head, .filters, .queue-bar'))) {
       if (el.scrollWidth > el.clientWidth + 1) out.push(`${name(el)} scrolls sideways (${el.scrollWidth} > ${el.clientWidth})`);
     }
     const W = window.innerWidth;
-    for (const el of document.querySelectorAll<HTMLElement>('button, input, select, a[href], [role="row"]')) {
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('button, input, select, a[href], [role="row"]'))) {
       const r = el.getBoundingClientRect();
       if (!r.width || !r.height || getComputedStyle(el).visibility === 'hidden' || el.closest('.sr-only, .table-wrap')) continue;
       if (r.right > W + 1 || r.left < -1) out.push(`${name(el)} is outside the window (${Math.round(r.left)}..${Math.round(r.right)} of ${W})`);
