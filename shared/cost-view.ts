@@ -36,7 +36,7 @@ export type CostTotal = Readonly<{ key: string; unit: Money['unit']; provider: P
 
 export type CostSummary = Readonly<{
   billed: readonly CostTotal[];
-  /** Still to come: estimates of jobs not yet billed (failed and canceled jobs are not charged). */
+  /** Estimates of jobs with no charge reported (yet); failed and canceled jobs are not charged. */
   estimated: readonly CostTotal[];
   /** Jobs whose price nobody can tell yet, per provider. */
   unknown: readonly Readonly<{ provider: ProviderId; count: number; hint: string }>[];
@@ -58,7 +58,10 @@ export function costSummary(jobs: readonly Pick<JobRecord, 'provider' | 'status'
   for (const j of jobs) {
     if (j.costUsed) add(billed, j.costUsed, j.provider);
     else if (j.status === 'failed' || j.status === 'canceled') continue;
-    else if (j.costEstimate) add(estimated, j.costEstimate, j.provider);
+    else if (j.costEstimate) {
+      // A free estimate adds nothing worth a line ("~free"); a batch with nothing else says "free".
+      if (j.costEstimate.amount > 0) add(estimated, j.costEstimate, j.provider);
+    }
     else unknown.set(j.provider, (unknown.get(j.provider) ?? 0) + 1);
   }
   const order = (a: CostTotal, b: CostTotal) => (a.unit === b.unit ? (a.provider ?? '').localeCompare(b.provider ?? '') : a.unit === 'USD' ? -1 : 1);

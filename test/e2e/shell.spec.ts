@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { expect, shot, test } from './fixtures';
+import { expect, shot, shotAll, test } from './fixtures';
 
 test('server mode opens the app shell and every main screen', async ({ app }) => {
   await expect(app.getByRole('heading', { name: 'Create videos' })).toBeVisible();
@@ -30,4 +30,17 @@ test('follows the OS dark theme', async ({ app }) => {
   await shot(app, '13-create-dark');
   await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Settings', exact: true }).click();
   await shot(app, '14-settings-dark');
+});
+
+test('every screen, empty, at 1440×900 and 1024×700, light and dark: nothing cut off, no serious axe finding', async ({ app }) => {
+  for (const [nav, heading, file] of [
+    ['Create', 'Create videos', '15-create'],
+    ['Queue', 'Queue', '16-queue-empty'],
+    ['Library', 'Library', '17-library-empty'],
+    ['Settings', 'Settings', '18-settings'],
+  ] as const) {
+    await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: nav, exact: true }).click();
+    await expect(app.getByRole('heading', { name: heading, exact: true })).toBeVisible();
+    await shotAll(app, file);
+  }
 });

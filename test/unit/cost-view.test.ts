@@ -31,6 +31,12 @@ describe('costSummary', () => {
     expect(totalsLabel(s.estimated)).toBe('$0.80');
     expect(s.unknown).toEqual([{ provider: 'oshara', count: 2, hint: expect.stringContaining('Oshara publishes no prices') }]);
   });
+
+  it('a free estimate adds no "~free" line', () => {
+    const s = costSummary([j({ provider: 'local', costEstimate: { amount: 0, unit: 'USD' } }), j({ provider: 'aisa', status: 'queued', costEstimate: { amount: 0.4, unit: 'USD' } })]);
+    expect(totalsLabel(s.estimated)).toBe('$0.40');
+    expect(costSummary([j({ provider: 'local', costEstimate: { amount: 0, unit: 'USD' } })]).estimated).toEqual([]);
+  });
 });
 
 describe('explainCost', () => {

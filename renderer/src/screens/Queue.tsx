@@ -131,7 +131,7 @@ export function Queue() {
         </span>
         <span className="muted small queue-total" data-testid="queue-cost">
           Spent {totalsLabel(total.billed, 'nothing yet')}
-          {total.estimated.length > 0 && ` · to come ~${totalsLabel(total.estimated)}`}
+          {total.estimated.length > 0 && ` · estimated ~${totalsLabel(total.estimated)}`}
           {total.unknown.length > 0 && ` · ${total.unknown.reduce((n, u) => n + u.count, 0)} without a price`}
         </span>
         <span className="spacer" />

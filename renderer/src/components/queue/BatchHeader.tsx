@@ -75,7 +75,7 @@ export function BatchHeader(props: {
         </span>
         <span className="small batch-cost" data-testid="batch-cost">
           {spent && <span>Spent {spent}</span>}
-          {toCome && <span className="muted">{spent ? ' · ' : ''}to come ~{toCome}</span>}
+          {toCome && <span className="muted">{spent ? ' · ' : ''}estimated ~{toCome}</span>}
           {unknown > 0 && (
             <span className="muted" title={cost.unknown.map((u) => u.hint).join(' ')}>
               {spent || toCome ? ' · ' : ''}
