@@ -54,7 +54,7 @@ function roundLeft(sec: number): number {
 /** The sidebar's one line on the queue: paused (by the switch, or jobs paused by hand) is never "idle". */
 export function queueStatus(paused: boolean, active: number, pausedJobs: number): { kind: 'paused' | 'busy' | 'held' | 'idle'; text: string } {
   const held = pausedJobs ? ` · ${pausedJobs} job${pausedJobs === 1 ? '' : 's'} paused` : '';
-  if (paused) return { kind: 'paused', text: `Queue paused: nothing new is sent${active ? ` (${active} waiting or in flight)` : ''}.` };
+  if (paused) return { kind: 'paused', text: `Queue paused: nothing new is sent${active ? ` · ${active} waiting` : ''}` };
   if (active) return { kind: 'busy', text: `${active} job${active === 1 ? '' : 's'} in progress${held}` };
   if (pausedJobs) return { kind: 'held', text: `${pausedJobs} job${pausedJobs === 1 ? '' : 's'} paused, nothing running` };
   return { kind: 'idle', text: 'Queue idle: nothing to do' };

@@ -137,6 +137,9 @@ test.describe('renders on a slowed demo clock', () => {
 
   test('time left while rendering, cost per unit, then review: synced compare, keep/reject kept, player next/previous', async ({ app }) => {
     test.slow();
+    // A script error (e.g. in a state update) unmounts the whole interface: fail on the first one.
+    const errors: string[] = [];
+    app.on('pageerror', (e) => errors.push(e.message));
     const rows = [
       localRow('Welcome'),
       { title: 'Welcome', provider: 'techforge', avatar: 'avatar.png', audio: 'voice.wav', params: { project_id: TECHFORGE_PROJECT } },
@@ -187,6 +190,7 @@ test.describe('renders on a slowed demo clock', () => {
     for (let i = 0; i < 3; i++) await cards.nth(i).getByRole('checkbox', { name: 'Compare' }).check();
     await app.getByRole('button', { name: 'Compare 3 takes' }).click();
     const dlg = app.getByRole('dialog', { name: 'Compare 3 takes' });
+    await expect(dlg).toBeVisible();
     await expect(dlg.getByTestId('take')).toHaveCount(3);
     await expect(dlg.getByRole('complementary', { name: 'Script' })).toBeVisible();
     const videos = dlg.locator('video');
@@ -236,10 +240,20 @@ test.describe('renders on a slowed demo clock', () => {
     await expect(player).toContainText('2 of 4');
     await app.keyboard.press('ArrowUp');
     await expect(player).toContainText('1 of 4');
-    await app.keyboard.press('x');
-    await expect(player.getByRole('button', { name: '✕ Reject' })).toHaveAttribute('aria-pressed', 'true');
+    // One key each: R redo (no take is marked redo yet), then Y keep and X reject replace it.
+    await app.keyboard.press('r');
+    await expect(player.getByRole('button', { name: '↻ Redo' })).toHaveAttribute('aria-pressed', 'true');
     await app.keyboard.press('y');
     await expect(player.getByRole('button', { name: '✓ Keep' })).toHaveAttribute('aria-pressed', 'true');
+    await expect(player.getByRole('button', { name: '↻ Redo' })).toHaveAttribute('aria-pressed', 'false');
+    await app.keyboard.press('x');
+    await expect(player.getByRole('button', { name: '✕ Reject' })).toHaveAttribute('aria-pressed', 'true');
+    await expect(player.getByRole('button', { name: '✓ Keep' })).toHaveAttribute('aria-pressed', 'false');
     await shotAll(app, '26-player');
+    // From the player, every take of this row side by side (here all four, four being the most).
+    await player.getByRole('button', { name: 'Compare 4 takes of this row' }).click();
+    await expect(app.getByRole('dialog', { name: 'Compare 4 takes' }).getByTestId('take')).toHaveCount(4);
+    await shotAll(app, '27-compare-four-takes');
+    expect(errors).toEqual([]);
   });
 });

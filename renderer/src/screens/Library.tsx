@@ -228,7 +228,22 @@ export function Library() {
           </button>
         </div>
       )}
-      {playingIndex >= 0 && <Player items={items} index={playingIndex} onIndex={(i) => setPlayingId(items[i]?.id ?? null)} onClose={() => setPlayingId(null)} onReview={setReviewOf} />}
+      {playingIndex >= 0 && (
+        <Player
+          items={items}
+          index={playingIndex}
+          onIndex={(i) => setPlayingId(items[i]?.id ?? null)}
+          onClose={() => setPlayingId(null)}
+          onReview={setReviewOf}
+          onCompareRow={(o) => {
+            // This take first, then the row's other takes (same title), up to four.
+            const same = [o.id, ...items.filter((x) => x.title === o.title && x.id !== o.id).map((x) => x.id)].slice(0, MAX_COMPARE);
+            setPlayingId(null);
+            setCompare(same);
+            setShowCompare(true);
+          }}
+        />
+      )}
       {showCompare && compared.length >= 2 && <CompareTakes items={compared} onClose={() => setShowCompare(false)} onReview={setReviewOf} />}
     </div>
   );

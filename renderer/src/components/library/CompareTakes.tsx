@@ -27,7 +27,9 @@ export function CompareTakes({ items, onClose, onReview }: { items: readonly Out
     const tick = () => {
       const [lead, ...rest] = videos();
       if (lead) {
-        setT(lead.currentTime);
+        // Only a visible change re-renders (the scrub bar moves in 0.05 s steps).
+        const now = Math.round(lead.currentTime * 20) / 20;
+        setT((cur) => (cur === now ? cur : now));
         if (!lead.paused) for (const v of rest) if (Math.abs(v.currentTime - lead.currentTime) > DRIFT && lead.currentTime < (v.duration || 0)) v.currentTime = lead.currentTime;
         if (lead.ended && playing) setPlaying(false);
       }
@@ -78,7 +80,11 @@ export function CompareTakes({ items, onClose, onReview }: { items: readonly Out
                 muted={i !== sound}
                 playsInline
                 preload="auto"
-                onLoadedMetadata={(e) => setLen((cur) => Math.max(cur, e.currentTarget.duration || 0))}
+                onLoadedMetadata={(e) => {
+                  // Read now: React clears the event's currentTarget before a state updater runs.
+                  const d = e.currentTarget.duration || 0;
+                  setLen((cur) => Math.max(cur, d));
+                }}
               />
               <figcaption className="small">
                 <strong>{o.title}</strong> — {PROVIDER_NAMES[o.provider]} · {o.batchName}

@@ -17,7 +17,22 @@ function ownsKeys(t: EventTarget | null): boolean {
  * reviewing keys — Space or K play/pause, J / L back / forward 10 s, ← / → 5 s, ↑ / ↓ previous / next,
  * Y keep, X reject, R redo.
  */
-export function Player({ items, index, onIndex, onClose, onReview }: { items: readonly OutputRecord[]; index: number; onIndex: (i: number) => void; onClose: () => void; onReview: OnReview }) {
+export function Player({
+  items,
+  index,
+  onIndex,
+  onClose,
+  onReview,
+  onCompareRow,
+}: {
+  items: readonly OutputRecord[];
+  index: number;
+  onIndex: (i: number) => void;
+  onClose: () => void;
+  onReview: OnReview;
+  /** Opens the comparison of this take with the other takes of its row (same title) in the list. */
+  onCompareRow: (o: OutputRecord) => void;
+}) {
   const o = items[index]!;
   const providers = useStore((s) => s.providers);
   const [newTag, setNewTag] = useState('');
@@ -27,6 +42,7 @@ export function Player({ items, index, onIndex, onClose, onReview }: { items: re
   const hasPrev = index > 0;
   const hasNext = index < items.length - 1;
   useEffect(() => stage.current?.focus(), []);
+  const takes = items.filter((x) => x.title === o.title).length;
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -98,6 +114,11 @@ export function Player({ items, index, onIndex, onClose, onReview }: { items: re
           </button>
         ))}
         <span className="spacer" style={{ flex: 1 }} />
+        {takes >= 2 && (
+          <button className="btn" onClick={() => onCompareRow(o)} aria-haspopup="dialog">
+            Compare {Math.min(takes, 4)} takes of this row
+          </button>
+        )}
         <button className="btn" onClick={() => void call('library:reveal', { id: o.id }).then((r) => r && !r.opened && useStore.getState().notify('info', `File: ${r.path}`))}>
           Show in folder
         </button>

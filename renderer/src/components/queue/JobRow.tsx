@@ -36,7 +36,7 @@ export function JobRow(props: {
   const { job: j, left } = props;
   const label = STATUS_LABELS[j.status];
   const cost = explainCost(j);
-  const costText = cost.billed ?? (cost.estimated ? `~${cost.estimated}` : cost.unknown ? 'price unknown' : '–');
+  const costText = cost.billed ?? (j.costEstimate?.amount === 0 ? 'free' : cost.estimated ? `~${cost.estimated}` : cost.unknown ? 'price unknown' : '–');
   const costTitle = [cost.billed && cost.estimated ? `Estimated ${cost.estimated}, billed ${cost.billed}.` : cost.estimated && !cost.billed ? `Estimated ${cost.estimated}; billed when done.` : '', cost.why ?? '', cost.unknown ?? ''].filter(Boolean).join(' ');
   const actions = rowActions(j);
   const movable = isMovable(j);
@@ -80,7 +80,7 @@ export function JobRow(props: {
       <span role="gridcell" className="cell-title">
         <div className="title">{j.input.title}</div>
         <div className="sub">
-          <span className="narrow-only">{PROVIDER_NAMES[j.provider]} · </span>
+          <span className="narrow-only inline">{PROVIDER_NAMES[j.provider]} · </span>
           {j.error ? j.error.message : (j.input.script ?? j.input.prompt ?? '')}
         </div>
       </span>
