@@ -60,12 +60,12 @@ test('a busy queue: 500 jobs under batch headers, filters, paused vs idle, keybo
   await shotAll(app, '20-queue-500-jobs');
 
   // Filters: Paused shows the five paused jobs; Needs you has none.
-  await app.getByRole('button', { name: 'Paused', exact: true }).click();
+  await app.getByRole('tab', { name: 'Paused', exact: true }).click();
   await expect(app.locator('.job-row')).toHaveCount(5);
   await expect(app.locator('.job-row[data-status="paused"]')).toHaveCount(5);
-  await app.getByRole('button', { name: 'Needs you', exact: true }).click();
+  await app.getByRole('tab', { name: 'Needs you', exact: true }).click();
   await expect(app.getByText('No job matches this filter.')).toBeVisible();
-  await app.getByRole('button', { name: 'All', exact: true }).click();
+  await app.getByRole('tab', { name: 'All', exact: true }).click();
 
   // Keyboard: arrows move between rows, Alt+arrows move the job, Alt+Home to the top of its batch.
   await row(app, 'Short 3').focus();

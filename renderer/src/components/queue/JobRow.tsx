@@ -39,6 +39,7 @@ export function JobRow(props: {
   const costText = cost.billed ?? (j.costEstimate?.amount === 0 ? 'free' : cost.estimated ? `~${cost.estimated}` : cost.unknown ? 'price unknown' : '–');
   const costTitle = [cost.billed && cost.estimated ? `Estimated ${cost.estimated}, billed ${cost.billed}.` : cost.estimated && !cost.billed ? `Estimated ${cost.estimated}; billed when done.` : '', cost.why ?? '', cost.unknown ?? ''].filter(Boolean).join(' ');
   const actions = rowActions(j);
+  const sub = j.error ? j.error.message : (j.input.script ?? j.input.prompt ?? '');
   const movable = isMovable(j);
   const showBar = j.status === 'running' || j.status === 'downloading' || j.status === 'submitting';
   const pct = Math.round((left.fraction ?? 0) * 100);
@@ -80,8 +81,11 @@ export function JobRow(props: {
       <span role="gridcell" className="cell-title">
         <div className="title">{j.input.title}</div>
         <div className="sub">
-          <span className="narrow-only inline">{PROVIDER_NAMES[j.provider]} · </span>
-          {j.error ? j.error.message : (j.input.script ?? j.input.prompt ?? '')}
+          <span className="narrow-only inline">
+            {PROVIDER_NAMES[j.provider]}
+            {sub ? ' · ' : ''}
+          </span>
+          {sub}
         </div>
       </span>
       <span role="gridcell" className="small cell-provider">
