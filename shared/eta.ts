@@ -81,11 +81,10 @@ export function expectedRenderSec(
 const NONE: TimeLeft = { sec: null, approx: false, source: 'none', fraction: null, elapsedSec: null, expectedSec: null, overdue: false };
 
 /** Time left for one job at `now` (ms). Queued and finished jobs have none of their own (see batchTimeLeft). */
-export function jobTimeLeft(job: Pick<JobRecord, 'status' | 'progress' | 'etaSec' | 'submittedAt' | 'providerStatus'>, expected: Expected, now: number): TimeLeft {
+export function jobTimeLeft(job: Pick<JobRecord, 'status' | 'progress' | 'etaSec' | 'submittedAt'>, expected: Expected, now: number): TimeLeft {
   if (job.status === 'downloading') return { ...NONE, sec: 0, approx: true, source: 'provider', fraction: job.progress ?? 0.99 };
+  // Only a job being sent or rendering has time left of its own (a preview awaiting approval renders nothing).
   if (job.status !== 'running' && job.status !== 'submitting') return NONE;
-  // A preview waiting for the user's approval: nothing is rendering, so there is no time left to tell.
-  if (job.providerStatus === 'awaiting_approval') return NONE;
   const elapsedSec = job.submittedAt ? Math.max(0, (now - job.submittedAt) / 1000) : 0;
   const p = job.progress !== null && job.progress > 0 && job.progress < 1 ? job.progress : null;
   if (job.etaSec !== null && job.etaSec >= 0) {
@@ -172,10 +171,6 @@ export function batchProgress(
         approx = true;
         break;
       default: {
-        if (j.providerStatus === 'awaiting_approval') {
-          needsYou++;
-          break;
-        }
         running++;
         const t = jobTimeLeft(j, ctx.expectedOf(j), ctx.now);
         // An overdue job is still expected to finish: count a little more time, not none.

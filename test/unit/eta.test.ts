@@ -89,7 +89,7 @@ describe('jobTimeLeft', () => {
 
   it('has none for queued, finished and preview-waiting jobs', () => {
     for (const status of ['queued', 'completed', 'failed', 'paused'] as const) expect(jobTimeLeft(job({ status }), typical(100), NOW).sec).toBeNull();
-    expect(jobTimeLeft(job({ providerStatus: 'awaiting_approval' }), typical(100), NOW).source).toBe('none');
+    expect(jobTimeLeft(job({ status: 'awaiting_approval' }), typical(100), NOW).source).toBe('none');
   });
 });
 
@@ -121,7 +121,7 @@ describe('batchProgress', () => {
   });
 
   it('paused and needs-you jobs are not counted as time left', () => {
-    const p = batchProgress([job({ id: 'a', status: 'paused' }), job({ id: 'b', status: 'stalled' })], ctx(1));
-    expect(p).toMatchObject({ paused: 1, needsYou: 1, leftSec: null, finished: false });
+    const p = batchProgress([job({ id: 'a', status: 'paused' }), job({ id: 'b', status: 'stalled' }), job({ id: 'c', status: 'awaiting_approval' })], ctx(1));
+    expect(p).toMatchObject({ paused: 1, needsYou: 2, running: 0, leftSec: null, finished: false });
   });
 });
